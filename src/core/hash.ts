@@ -1,0 +1,89 @@
+import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readSync, type Stats } from "node:fs";
+
+/** Digest algorithms for the hash in the URL. */
+export const HASH_ALGORITHMS = ["sha1", "md5", "sha256", "sha384", "sha512"] as const;
+export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
+
+/** Digest algorithms Subresource Integrity accepts. */
+export const INTEGRITY_ALGORITHMS = ["sha256", "sha384", "sha512"] as const;
+export type IntegrityAlgorithm = (typeof INTEGRITY_ALGORITHMS)[number];
+
+/** Read size: hashing a file of any size holds at most this much of it in memory. */
+export const CHUNK_SIZE = 256 * 1024;
+// One buffer for every synchronous read: the render path never runs two hashes at once.
+let chunk: Buffer | undefined;
+
+/** What identifies a version of a file on disk, to tell whether it changed since it was hashed. */
+export interface FileSignature {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+}
+
+export function signatureOf(stats: Stats): FileSignature {
+  return { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino };
+}
+
+export function sameSignature(a: FileSignature, b: FileSignature): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+export interface FileDigests {
+  /** Digest per algorithm asked for, as a Buffer. */
+  readonly digests: ReadonlyMap<string, Buffer>;
+  /** The file's signature when reading started. */
+  readonly signature: FileSignature;
+}
+
+/**
+ * Digests a file's bytes with each algorithm in one pass, reading bounded chunks synchronously.
+ * If the file changes while it is read, it is read again (a few times at most), so the digest
+ * belongs to the signature returned. Throws the file system's error (ENOENT, EISDIR, EACCES…).
+ */
+export function digestFile(file: string, algorithms: readonly string[]): FileDigests {
+  const fd = openSync(file, "r");
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const before = fstatSync(fd);
+      if (!before.isFile()) {
+        const error = new Error(`EISDIR: not a regular file, read '${file}'`) as NodeJS.ErrnoException;
+        error.code = before.isDirectory() ? "EISDIR" : "EINVAL";
+        throw error;
+      }
+      const hashes = algorithms.map((algorithm) => createHash(algorithm));
+      const buffer = (chunk ??= Buffer.allocUnsafe(CHUNK_SIZE));
+      let position = 0;
+      for (;;) {
+        const read = readSync(fd, buffer, 0, CHUNK_SIZE, position);
+        if (read === 0) break;
+        const view = buffer.subarray(0, read);
+        for (const hash of hashes) hash.update(view);
+        position += read;
+      }
+      const signature = signatureOf(before);
+      const after = signatureOf(fstatSync(fd));
+      if ((sameSignature(signature, after) && position === after.size) || attempt >= 4) {
+        return { digests: new Map(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest()])), signature: after };
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Lowercase hex digest of a file's bytes. */
+export function hashFile(file: string, algorithm: HashAlgorithm = "sha1"): string {
+  return digestFile(file, [algorithm]).digests.get(algorithm)!.toString("hex");
+}
+
+/** Lowercase hex digest of bytes in memory. */
+export function hashBytes(bytes: string | Uint8Array, algorithm: HashAlgorithm = "sha1"): string {
+  return createHash(algorithm).update(bytes).digest("hex");
+}
+
+/** A Subresource Integrity value, `sha384-<base64>`, of bytes in memory. */
+export function integrityOf(bytes: string | Uint8Array, algorithm: IntegrityAlgorithm = "sha384"): string {
+  return `${algorithm}-${createHash(algorithm).update(bytes).digest("base64")}`;
+}

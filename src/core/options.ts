@@ -1,0 +1,147 @@
+import { resolve } from "node:path";
+import { LRUCache } from "lru-cache";
+import { StaticFileError } from "./errors.js";
+import { HASH_ALGORITHMS, type HashAlgorithm } from "./hash.js";
+
+export type Mode = "query" | "filename";
+export type MissingPolicy = "error" | "warn" | "ignore";
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type SharedCache = LRUCache<any, any, any>;
+
+/** Options of `new StaticFiles(options)`; every one is optional. */
+export interface StaticFilesOptions {
+  /** Folders searched in order for a name; the first match wins. Default `["static"]`, relative to the working directory. */
+  roots?: string | readonly string[];
+  /** Prefix of every URL (Django's STATIC_URL), a path or a CDN origin. Default `"/static/"`. */
+  baseUrl?: string;
+  /** Hash characters in the URL, a positive integer; more than the digest has means all of it. Default 6. */
+  accuracy?: number;
+  /** Digest of the file's bytes. Default `"sha1"`. */
+  algorithm?: HashAlgorithm;
+  /** `"query"`: `app.css?<h>`; `"filename"`: `app.<h>.css`. Default `"query"`. */
+  mode?: Mode;
+  /** Path of a `staticfiles.json`; URLs then come from it and rendering reads no file. */
+  manifest?: string;
+  /** Bound of the hash cache (`{ max }`), `false` to hash on every call, or an `LRUCache` shared by several instances. Default `{ max: 10000 }`. */
+  cache?: { max: number; [option: string]: unknown } | false | SharedCache;
+  /** Prefix of cache keys, to keep instances that share a cache apart. Default `"staticfiles_hash"`. */
+  keyPrefix?: string;
+  /** Revalidate cached hashes by file stat, so an edit shows on the next render. Default: `NODE_ENV !== "production"`. */
+  watch?: boolean;
+  /** What a missing file does: throw, warn once and print the URL without a hash, or the latter silently. Default `"error"`. */
+  missing?: MissingPolicy;
+}
+
+export interface ResolvedOptions {
+  readonly roots: readonly string[];
+  readonly baseUrl: string;
+  readonly accuracy: number;
+  readonly algorithm: HashAlgorithm;
+  readonly mode: Mode;
+  readonly manifest: string | undefined;
+  readonly cache: SharedCache | undefined;
+  readonly cacheMax: number;
+  readonly keyPrefix: string;
+  readonly watch: boolean;
+  readonly missing: MissingPolicy;
+}
+
+export const DEFAULT_CACHE_MAX = 10_000;
+const OPTION_NAMES = ["roots", "baseUrl", "accuracy", "algorithm", "mode", "manifest", "cache", "keyPrefix", "watch", "missing"];
+
+function configError(message: string): StaticFileError {
+  return new StaticFileError("STATIC_CONFIG", message);
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+  throw configError(`Option \`${name}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; got ${JSON.stringify(value)}.`);
+}
+
+/** Checks every option and fills in the defaults; a bad option is a `STATIC_CONFIG` error saying what to fix. */
+export function resolveOptions(options: StaticFilesOptions | undefined): ResolvedOptions {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw configError(`StaticFiles options must be an object such as { roots: ["static"] }; got ${JSON.stringify(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) {
+      const near = OPTION_NAMES.find((n) => n.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)));
+      throw configError(`Unknown option \`${key}\`${near ? `: did you mean \`${near}\`?` : `; the options are ${OPTION_NAMES.join(", ")}.`}`);
+    }
+  }
+  const o = options as Record<string, unknown>;
+
+  let roots: readonly string[];
+  if (o.roots === undefined) roots = ["static"];
+  else if (typeof o.roots === "string") roots = [o.roots];
+  else if (Array.isArray(o.roots)) roots = o.roots;
+  else throw configError(`Option \`roots\` must be an array of folder paths such as ["static"]; got ${JSON.stringify(o.roots)}.`);
+  if (roots.length === 0) throw configError('Option `roots` is empty: give at least one folder, such as ["static"].');
+  for (const root of roots) {
+    if (typeof root !== "string" || root.length === 0 || root.includes("\0")) {
+      throw configError(`Option \`roots\` must hold folder paths (non-empty strings); got ${JSON.stringify(root)}.`);
+    }
+  }
+
+  let baseUrl = o.baseUrl === undefined ? "/static/" : o.baseUrl;
+  if (typeof baseUrl !== "string") throw configError(`Option \`baseUrl\` must be a string such as "/static/"; got ${JSON.stringify(baseUrl)}.`);
+  if (/[?#\s"'<>`]/.test(baseUrl)) {
+    throw configError(`Option \`baseUrl\` must be a plain URL prefix such as "/static/" or "https://cdn.example.com/static/", without a query, fragment, quote or space; got ${JSON.stringify(baseUrl)}.`);
+  }
+  // Django insists on the trailing slash; adding it is friendlier than refusing.
+  if (baseUrl !== "" && !baseUrl.endsWith("/")) baseUrl += "/";
+
+  let accuracy = o.accuracy === undefined ? 6 : o.accuracy;
+  if (typeof accuracy !== "number" || !(Number.isInteger(accuracy) || accuracy === Infinity) || accuracy < 1) {
+    throw configError(`Option \`accuracy\` must be a positive integer (the number of hash characters in the URL, default 6); got ${JSON.stringify(accuracy)}.`);
+  }
+  const hashLength = Math.min(accuracy as number, 1024);
+
+  const algorithm = oneOf("algorithm", o.algorithm, HASH_ALGORITHMS, "sha1");
+  const mode = oneOf<Mode>("mode", o.mode, ["query", "filename"], "query");
+  const missing = oneOf<MissingPolicy>("missing", o.missing, ["error", "warn", "ignore"], "error");
+
+  if (o.manifest !== undefined && (typeof o.manifest !== "string" || o.manifest.length === 0)) {
+    throw configError(`Option \`manifest\` must be the path of a staticfiles.json; got ${JSON.stringify(o.manifest)}.`);
+  }
+
+  const keyPrefix = o.keyPrefix === undefined ? "staticfiles_hash" : o.keyPrefix;
+  if (typeof keyPrefix !== "string") throw configError(`Option \`keyPrefix\` must be a string; got ${JSON.stringify(keyPrefix)}.`);
+
+  const watch = o.watch === undefined ? process.env.NODE_ENV !== "production" : o.watch;
+  if (typeof watch !== "boolean") throw configError(`Option \`watch\` must be true or false; got ${JSON.stringify(watch)}.`);
+
+  let cache: SharedCache | undefined;
+  let cacheMax = 0;
+  const c = o.cache;
+  if (c === false) cache = undefined;
+  else if (c instanceof LRUCache || (typeof c === "object" && c !== null && typeof (c as SharedCache).get === "function" && typeof (c as SharedCache).set === "function" && typeof (c as SharedCache).delete === "function")) {
+    cache = c as SharedCache;
+    cacheMax = Number((c as { max?: unknown }).max) || DEFAULT_CACHE_MAX;
+  } else if (c === undefined || (typeof c === "object" && c !== null && !Array.isArray(c))) {
+    const settings = { max: DEFAULT_CACHE_MAX, ...(c as object | undefined) } as { max: unknown };
+    if (typeof settings.max !== "number" || !Number.isInteger(settings.max) || settings.max < 1) {
+      throw configError(`Option \`cache.max\` must be a positive integer (how many hashes to keep); got ${JSON.stringify(settings.max)}. Use \`cache: false\` to turn caching off.`);
+    }
+    cacheMax = settings.max;
+    cache = new LRUCache(settings as { max: number });
+  } else {
+    throw configError(`Option \`cache\` must be { max: <number> }, false, or an LRUCache instance; got ${JSON.stringify(c)}.`);
+  }
+
+  return {
+    roots: roots.map((root) => resolve(root)),
+    baseUrl,
+    accuracy: hashLength,
+    algorithm,
+    mode,
+    manifest: o.manifest === undefined ? undefined : resolve(o.manifest as string),
+    cache,
+    cacheMax,
+    keyPrefix,
+    watch,
+    missing,
+  };
+}

@@ -1,0 +1,313 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { StaticFileError } from "./errors.js";
+import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
+import { readManifest, type Manifest } from "./manifest.js";
+import { appendQueryAndFragment, encodePath, hashedPath, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
+import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
+
+/** What the cache keeps for one name: the file it resolved to, its digests, and its signature then. */
+interface CacheEntry {
+  readonly file: string;
+  readonly signature: FileSignature;
+  /** Full lowercase hex digest with the `algorithm` option (`""` for a manifest entry). */
+  readonly hex: string;
+  /** `sha384-…` values already computed, by algorithm. */
+  readonly integrity: Map<string, string>;
+}
+
+/** Where a name leads: the file found and its hash, or nothing when it is missing. */
+export interface Lookup {
+  readonly name: ParsedName;
+  /** Absolute path of the file (for a manifest, the stored copy in the manifest's folder). */
+  readonly file: string | undefined;
+  /** The hash as it appears in the URL; `""` when the file is missing or the name is a directory. */
+  readonly hash: string;
+  readonly url: string;
+}
+
+const FILE_GONE = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
+
+/**
+ * Content-hashed URLs for static files: Django's `{% static %}` for Node.
+ *
+ *     const files = new StaticFiles({ roots: ["static"] });
+ *     files.url("css/app.css"); //=> "/static/css/app.css?4e1243"
+ */
+export class StaticFiles {
+  readonly options: ResolvedOptions;
+  private generation = 0;
+  // Raw name -> URL, for repeated calls with watch off; cleared with the cache.
+  private readonly urls: Map<string, string> | undefined;
+  private readonly warned = new Set<string>();
+  private manifestData: Manifest | undefined;
+  private manifestStale = false;
+
+  constructor(options?: StaticFilesOptions) {
+    this.options = resolveOptions(options);
+    const { cache, watch, manifest } = this.options;
+    if (cache && !watch) this.urls = new Map();
+    if (manifest) this.manifestData = readManifest(manifest);
+  }
+
+  get roots(): readonly string[] {
+    return this.options.roots;
+  }
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+  get mode(): ResolvedOptions["mode"] {
+    return this.options.mode;
+  }
+
+  /** The URL of a static file, with its content hash: `/static/css/app.css?4e1243`. */
+  url(name: string): string {
+    const known = this.urls?.get(name);
+    if (known !== undefined) return known;
+    const found = this.lookup(name);
+    if (this.urls && found.hash !== "") {
+      if (this.urls.size >= this.options.cacheMax) this.urls.clear();
+      this.urls.set(name, found.url);
+    }
+    return found.url;
+  }
+
+  /** The hash that `url()` puts in the URL (`"4e1243"`); `""` for a missing file under warn/ignore. */
+  hash(name: string): string {
+    return this.lookup(name).hash;
+  }
+
+  /**
+   * The Subresource Integrity value of the bytes the browser receives: `sha384-<base64>`.
+   * `""` for a missing file under warn/ignore.
+   */
+  integrity(name: string, algorithm: IntegrityAlgorithm = "sha384"): string {
+    if (!(INTEGRITY_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw new StaticFileError(
+        "STATIC_CONFIG",
+        `Integrity algorithm must be one of ${INTEGRITY_ALGORITHMS.join(", ")} (what browsers accept); got ${JSON.stringify(algorithm)}.`,
+        { asset: typeof name === "string" ? name : undefined },
+      );
+    }
+    const parsed = parseName(name);
+    if (parsed.directory) throw this.directoryError(parsed, "integrity");
+    const entry = this.manifestData || this.manifestStale ? this.manifestEntry(parsed, algorithm) : this.fileEntry(parsed);
+    if (!entry) return "";
+    const known = entry.integrity.get(algorithm);
+    if (known !== undefined) return known;
+    const fresh = this.digest(parsed, entry.file, [this.options.algorithm, algorithm]);
+    if (!fresh) {
+      this.options.cache?.delete(this.cacheKey(parsed.path));
+      return this.missing(parsed, `Static file ${JSON.stringify(parsed.path)} disappeared from ${entry.file} while it was read.`) ?? "";
+    }
+    const value = fresh.integrity.get(algorithm)!;
+    // The file may have changed since it was hashed: keep hash and integrity of one content together.
+    if (sameSignature(fresh.signature, entry.signature)) entry.integrity.set(algorithm, value);
+    else this.remember(parsed, fresh);
+    return value;
+  }
+
+  /** Absolute path of the file a name leads to (the first root that has it), or `undefined` when missing. */
+  filePath(name: string): string | undefined {
+    return this.lookup(name).file;
+  }
+
+  /** Everything about a name at once: its parsed form, file, hash and URL. */
+  lookup(name: string): Lookup {
+    const parsed = parseName(name);
+    const { baseUrl, mode, accuracy } = this.options;
+    if (parsed.directory) {
+      const path = parsed.path === "" ? "" : encodePath(parsed.path) + "/";
+      return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(baseUrl + path, parsed.query, parsed.fragment) };
+    }
+    if (this.manifestData || this.manifestStale) return this.manifestLookup(parsed);
+    const entry = this.fileEntry(parsed);
+    if (!entry) return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(baseUrl + encodePath(parsed.path), parsed.query, parsed.fragment) };
+    const hash = entry.hex.slice(0, accuracy);
+    const url =
+      mode === "query"
+        ? appendQueryAndFragment(baseUrl + encodePath(parsed.path), withQueryHash(parsed.query, hash), parsed.fragment)
+        : appendQueryAndFragment(baseUrl + encodePath(hashedPath(parsed.path, hash)), parsed.query, parsed.fragment);
+    return { name: parsed, file: entry.file, hash, url };
+  }
+
+  /**
+   * Forgets every cached hash (the original tag's `invalidate_cache`), and re-reads the manifest on
+   * next use. With a name, forgets only that name.
+   */
+  invalidateCache(name?: string): void {
+    this.urls?.clear();
+    if (name !== undefined) {
+      this.options.cache?.delete(this.cacheKey(parseName(name).path));
+      return;
+    }
+    this.generation++;
+    if (this.options.manifest) this.manifestStale = true;
+  }
+
+  /** The manifest in use, or `undefined` without the `manifest` option. */
+  get manifest(): Manifest | undefined {
+    return this.manifestData || this.manifestStale ? this.currentManifest() : undefined;
+  }
+
+  private cacheKey(path: string): string {
+    return `${this.options.keyPrefix}:${this.generation}:${path}`;
+  }
+
+  private remember(parsed: ParsedName, entry: CacheEntry): void {
+    this.options.cache?.set(this.cacheKey(parsed.path), entry);
+  }
+
+  /** The cached entry of a name if still valid, else a new one from the first root that has the file. */
+  private fileEntry(parsed: ParsedName): CacheEntry | undefined {
+    const { cache, watch, roots, algorithm } = this.options;
+    const key = cache ? this.cacheKey(parsed.path) : "";
+    const cached = cache?.get(key) as CacheEntry | undefined;
+    if (cached && (!watch || this.unchanged(cached))) return cached;
+    const directories: string[] = [];
+    for (const root of roots) {
+      const file = join(root, parsed.path);
+      const found = this.digest(parsed, file, [algorithm], directories);
+      if (found) {
+        if (cache) cache.set(key, found);
+        return found;
+      }
+    }
+    return this.missingFile(parsed, directories);
+  }
+
+  /** Digests one candidate file; `undefined` when it does not exist (or is a directory, noted in `directories`). */
+  private digest(parsed: ParsedName, file: string, algorithms: readonly string[], directories?: string[]): CacheEntry | undefined {
+    let result;
+    try {
+      result = digestFile(file, [...new Set(algorithms)]);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      if (FILE_GONE.has(code)) return undefined;
+      if (code === "EISDIR" && directories) {
+        directories.push(file);
+        return undefined;
+      }
+      throw new StaticFileError(
+        "STATIC_NOT_FOUND",
+        `Static file ${JSON.stringify(parsed.path)} cannot be read at ${file} (${code || (error as Error).message}): check the file's permissions, or remove it from the roots.`,
+        { asset: parsed.raw, cause: error },
+      );
+    }
+    const hex = result.digests.get(this.options.algorithm)?.toString("hex") ?? "";
+    const integrity = new Map<string, string>();
+    for (const [algorithm, digest] of result.digests) {
+      if ((INTEGRITY_ALGORITHMS as readonly string[]).includes(algorithm)) integrity.set(algorithm, `${algorithm}-${digest.toString("base64")}`);
+    }
+    return { file, signature: result.signature, hex, integrity, digests: result.digests } as CacheEntry & { digests: ReadonlyMap<string, Buffer> };
+  }
+
+  private unchanged(entry: CacheEntry): boolean {
+    const stats = statSync(entry.file, { throwIfNoEntry: false });
+    return stats !== undefined && stats.isFile() && sameSignature(signatureOf(stats), entry.signature);
+  }
+
+  private missingFile(parsed: ParsedName, directories: readonly string[]): undefined {
+    const searched = this.options.roots.map((root) => (existsSync(root) ? root : `${root} (does not exist)`)).join(", ");
+    const why = directories.length
+      ? `Static file ${JSON.stringify(parsed.path)} is a directory (${directories.join(", ")}), not a file: end the name with "/" to link to a directory, or name a file in it.`
+      : `Static file ${JSON.stringify(parsed.path)} was not found; searched ${searched}. Check the name, or add the folder that holds it to \`roots\`.`;
+    return this.missing(parsed, why);
+  }
+
+  private missing(parsed: ParsedName, message: string): undefined {
+    const policy = this.options.missing;
+    if (policy === "error") throw new StaticFileError("STATIC_NOT_FOUND", message, { asset: parsed.raw });
+    if (policy === "warn" && !this.warned.has(parsed.path)) {
+      if (this.warned.size >= this.options.cacheMax) this.warned.clear();
+      this.warned.add(parsed.path);
+      process.emitWarning(message, { type: "StaticFileWarning", code: "STATIC_NOT_FOUND" });
+    }
+    return undefined;
+  }
+
+  private directoryError(parsed: ParsedName, what: string): StaticFileError {
+    return new StaticFileError(
+      "STATIC_INVALID_NAME",
+      `${JSON.stringify(parsed.raw)} names a directory; ${what} needs a file name such as "js/app.js".`,
+      { asset: parsed.raw },
+    );
+  }
+
+  // --- manifest mode: URLs come from staticfiles.json and rendering reads no file ---
+
+  private currentManifest(): Manifest {
+    const file = this.options.manifest!;
+    let manifest = this.manifestData;
+    if (manifest && this.options.watch) {
+      const stats = statSync(file, { throwIfNoEntry: false });
+      if (!stats || !sameSignature(signatureOf(stats), manifest.signature)) manifest = undefined;
+    }
+    if (!manifest || this.manifestStale) {
+      this.manifestData = undefined;
+      this.manifestStale = true;
+      manifest = readManifest(file);
+      this.manifestData = manifest;
+      this.manifestStale = false;
+    }
+    return manifest;
+  }
+
+  private manifestLookup(parsed: ParsedName): Lookup {
+    const manifest = this.currentManifest();
+    const { baseUrl } = this.options;
+    const stored = manifest.paths.get(parsed.path);
+    if (stored === undefined) {
+      this.missing(parsed, `Static file ${JSON.stringify(parsed.path)} is not in the manifest ${this.options.manifest}: run \`static-hash collect\` again after adding it, or check the name.`);
+      return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(baseUrl + encodePath(parsed.path), parsed.query, parsed.fragment) };
+    }
+    const queryAt = stored.indexOf("?");
+    const storedPath = queryAt === -1 ? stored : stored.slice(0, queryAt);
+    const storedQuery = queryAt === -1 ? undefined : stored.slice(queryAt + 1);
+    let hash: string;
+    let query: string | undefined;
+    if (storedQuery !== undefined) {
+      hash = storedQuery.slice(storedQuery.lastIndexOf("&") + 1);
+      query = withQueryHash(parsed.query, storedQuery);
+    } else {
+      hash = hashInStoredName(parsed.path, storedPath);
+      query = parsed.query;
+    }
+    const file = this.storedFile(storedPath);
+    return { name: parsed, file, hash, url: appendQueryAndFragment(baseUrl + encodePath(storedPath), query, parsed.fragment) };
+  }
+
+  /** The stored copy of a manifest value, inside the manifest's folder (a value that climbs out is refused). */
+  private storedFile(storedPath: string): string {
+    let clean: ParsedName;
+    try {
+      clean = parseName(storedPath);
+    } catch (cause) {
+      throw new StaticFileError("STATIC_MANIFEST", `The manifest ${this.options.manifest} holds ${JSON.stringify(storedPath)}, which leaves its folder: rewrite it with \`static-hash collect\`.`, { cause });
+    }
+    return join(dirname(this.options.manifest!), clean.path);
+  }
+
+  private manifestEntry(parsed: ParsedName, algorithm: IntegrityAlgorithm): CacheEntry | undefined {
+    const found = this.manifestLookup(parsed);
+    if (!found.file) return undefined;
+    const { cache } = this.options;
+    const key = this.cacheKey(parsed.path);
+    const cached = cache?.get(key) as CacheEntry | undefined;
+    if (cached && cached.file === found.file && (!this.options.watch || this.unchanged(cached))) return cached;
+    const entry = this.digest(parsed, found.file, [algorithm]);
+    if (!entry) return this.missing(parsed, `Static file ${JSON.stringify(parsed.path)} is in the manifest ${this.options.manifest} as ${found.file}, which does not exist: run \`static-hash collect\` again.`);
+    cache?.set(key, entry);
+    return entry;
+  }
+}
+
+/** The hash inside a filename-mode manifest value: `css/app.4e1243.css` for `css/app.css` -> `4e1243`. */
+function hashInStoredName(original: string, stored: string): string {
+  const [stem, extension] = splitExtension(original.slice(original.lastIndexOf("/") + 1));
+  const base = stored.slice(stored.lastIndexOf("/") + 1);
+  if (base.length > stem.length + extension.length + 1 && base.startsWith(stem + ".") && base.endsWith(extension)) {
+    return base.slice(stem.length + 1, base.length - extension.length);
+  }
+  return "";
+}
