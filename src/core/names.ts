@@ -32,6 +32,12 @@ export function parseName(name: unknown): ParsedName {
       asset: name,
     });
   }
+  // A lone surrogate has no UTF-8 form: it can name no file and no URL can carry it.
+  if (LONE_SURROGATE.test(name)) {
+    throw new StaticFileError("STATIC_INVALID_NAME", `The static file name ${JSON.stringify(name)} is not well-formed Unicode (it holds a lone surrogate): fix how it was built.`, {
+      asset: name,
+    });
+  }
   let rest = name;
   let fragment: string | undefined;
   let query: string | undefined;
@@ -84,6 +90,7 @@ export function encodePath(path: string): string {
 }
 
 const SAFE_PATH = /^[A-Za-z0-9\-_.~!()*/]*$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // Characters a URL may not carry raw in a query or fragment, so a URL never carries markup.
 const UNSAFE_IN_QUERY = /[\u0000-\u0020"'<>`\u007f]/g;
 
@@ -119,12 +126,12 @@ export function unhashPath(path: string): { path: string; hash: string } | undef
   const dir = path.slice(0, slash + 1);
   const [stemWithHash, extension] = splitExtension(path.slice(slash + 1));
   const dot = stemWithHash.lastIndexOf(".");
-  if (dot <= 0) return undefined;
   const hash = stemWithHash.slice(dot + 1);
-  if (!/^[0-9a-f]+$/.test(hash)) return undefined;
   const stem = stemWithHash.slice(0, dot);
-  if (/^\.*$/.test(stem)) return undefined;
-  return { path: `${dir}${stem}${extension}`, hash };
+  if (dot > 0 && /^[0-9a-f]+$/.test(hash) && !/^\.*$/.test(stem)) return { path: `${dir}${stem}${extension}`, hash };
+  // A name without an extension gets the hash as its extension: `Makefile.<h>`.
+  if (/^\.[0-9a-f]+$/.test(extension) && splitExtension(stemWithHash)[1] === "") return { path: `${dir}${stemWithHash}`, hash: extension.slice(1) };
+  return undefined;
 }
 
 /** Query mode: the hash joins the name's own query with `&`; an empty query counts as none. */
