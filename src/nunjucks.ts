@@ -31,6 +31,7 @@ interface Token {
   colno: number;
 }
 interface Parser {
+  tokens?: { tags?: { BLOCK_START?: string; BLOCK_END?: string } };
   nextToken(): Token;
   peekToken(): Token;
   parseExpression(): unknown;
@@ -65,7 +66,10 @@ export class StaticExtension {
   parse(parser: Parser, nodes: Nodes, lexer: Lexer): unknown {
     const tag = parser.nextToken();
     const tagName = tag.value as Tag;
-    const usage = `{% ${tagName} "${tagName === "static" ? "css/app.css" : "js/app.js"}" %} or {% ${tagName} path as url %}`;
+    // Show the hint in the syntax the environment uses (`<% %>` with angleTags).
+    const { BLOCK_START: open = "{%", BLOCK_END: close = "%}" } = parser.tokens?.tags ?? {};
+    const example = tagName === "static" ? "css/app.css" : "js/app.js";
+    const usage = `${open} ${tagName} "${example}" ${close} or ${open} ${tagName} path as url ${close}`;
     if (parser.peekToken().type === lexer.TOKEN_BLOCK_END) {
       parser.fail(`The ${tagName} tag needs a file name, as in ${usage}.`, tag.lineno, tag.colno);
     }
