@@ -20,3 +20,13 @@ export {
   type IntegrityAlgorithm,
 } from "./core/hash.js";
 export { readManifest, parseManifest, MANIFEST_VERSIONS, type Manifest } from "./core/manifest.js";
+export {
+  collect,
+  MANIFEST_NAME,
+  type CollectOptions,
+  type CollectResult,
+  type CollectManifest,
+  type CollectProblem,
+  type CollectProgress,
+  type CollectStats,
+} from "./collect/index.js";

@@ -1,0 +1,376 @@
+import { isUtf8 } from "node:buffer";
+import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { digestFile, hashBytes } from "../core/hash.js";
+import { hashedPath } from "../core/names.js";
+import { findSourceFiles, type SourceFile } from "./find-files.js";
+import { findCssReferences, findJsReferences, replaceReferences, type Reference } from "./find-references.js";
+import { componentsInDependencyOrder } from "./graph.js";
+import { resolveCollectOptions, type CollectOptions, type CollectSettings } from "./options.js";
+import {
+  manifestShadowed,
+  nameClash,
+  notUtf8,
+  referenceNotFound,
+  referenceOutsideRoots,
+  unreadable,
+  writeFailed,
+  type CollectProblem,
+} from "./problems.js";
+import { hashReference, resolveReference } from "./resolve-reference.js";
+import { removeStaleTempFiles, syncFolder, TEMP_SUFFIX, writeFileAtomic, type Content } from "./write-atomic.js";
+
+/** The manifest's file name, as Django names it. */
+export const MANIFEST_NAME = "staticfiles.json";
+/** Django 3.2 reads only "1.0"; 4.2+ read "1.0" and "1.1". */
+export const MANIFEST_VERSION = "1.0";
+
+/** What `collect` wrote into `staticfiles.json`. */
+export interface CollectManifest {
+  /** Name -> stored name: `css/app.css?4e1243` (query mode) or `css/app.4e1243.css` (filename mode). */
+  readonly paths: Readonly<Record<string, string>>;
+  readonly version: typeof MANIFEST_VERSION;
+  /** Hash of the paths: changes whenever any URL changes. */
+  readonly hash: string;
+}
+
+export interface CollectStats {
+  /** Files collected from the roots. */
+  readonly files: number;
+  /** Their total size in bytes. */
+  readonly bytes: number;
+  /** Files written (copies, hashed copies and the manifest); the others were already up to date. */
+  readonly written: number;
+  readonly unchanged: number;
+  /** References rewritten inside CSS and JS files. */
+  readonly references: number;
+  /** Files removed by `clear`. */
+  readonly removed: number;
+  readonly durationMs: number;
+}
+
+export interface CollectResult {
+  /** True when there was no error: every file and the manifest are written. */
+  readonly ok: boolean;
+  /** The manifest written, or `undefined` when collecting failed (the previous one is untouched). */
+  readonly manifest: CollectManifest | undefined;
+  /** Absolute path of `staticfiles.json`. */
+  readonly manifestFile: string;
+  /** Every error and warning, in file and line order. */
+  readonly problems: readonly CollectProblem[];
+  readonly stats: CollectStats;
+}
+
+/** A file whose references are rewritten. */
+interface Rewritable {
+  readonly source: SourceFile;
+  readonly bytes: Buffer;
+  readonly text: string;
+  readonly encoding: "utf8" | "latin1";
+  readonly references: readonly { readonly reference: Reference; readonly target: string | undefined }[];
+}
+
+/** One file to write under `out`. */
+interface Output {
+  readonly name: string;
+  readonly content: Content;
+  readonly size: number;
+  /** Full digest of the content, to tell whether the file already there holds it. */
+  readonly hex: string;
+  readonly from: string;
+}
+
+const CSS = /\.css$/i;
+const JS = /\.m?js$/i;
+const WRITE_CONCURRENCY = 8;
+
+/**
+ * The production build, Django's `collectstatic` with `ManifestStaticFilesStorage`: copies every
+ * file of the roots into `out`, rewrites the references inside CSS and JS so they carry hashes,
+ * and writes `staticfiles.json`. Nothing is written when there is an error; every problem of the
+ * run is in `problems`. Bad options throw a `StaticFileError` (`STATIC_CONFIG`).
+ */
+export async function collect(options: CollectOptions): Promise<CollectResult> {
+  const started = performance.now();
+  const settings = resolveCollectOptions(options);
+  const { out, algorithm, accuracy, mode, onProgress } = settings;
+  const manifestFile = join(out, MANIFEST_NAME);
+  const problems: CollectProblem[] = [];
+  const stats = { files: 0, bytes: 0, written: 0, unchanged: 0, references: 0, removed: 0 };
+  const finish = (manifest: CollectManifest | undefined): CollectResult => ({
+    ok: manifest !== undefined,
+    manifest,
+    manifestFile,
+    problems,
+    stats: { ...stats, durationMs: performance.now() - started },
+  });
+
+  const sources = await findSourceFiles(settings.roots);
+  const shadowed = sources.get(MANIFEST_NAME);
+  if (shadowed) {
+    problems.push(manifestShadowed(MANIFEST_NAME, shadowed.path));
+    sources.delete(MANIFEST_NAME);
+  }
+  stats.files = sources.size;
+  const folders = folderNames(sources.keys());
+
+  // Read: digest every file; parse the references of CSS and JS.
+  const rawHex = new Map<string, string>();
+  const rewritable = new Map<string, Rewritable>();
+  let done = 0;
+  for (const source of sources.values()) {
+    stats.bytes += source.size;
+    const isCss = CSS.test(source.name);
+    try {
+      if (isCss || JS.test(source.name)) {
+        const bytes = await readFile(source.path);
+        rawHex.set(source.name, hashBytes(bytes, algorithm));
+        const file = parseRewritable(source, bytes, isCss, problems);
+        if (file) rewritable.set(source.name, file);
+      } else {
+        rawHex.set(source.name, digestFile(source.path, [algorithm]).digests.get(algorithm)!.toString("hex"));
+      }
+    } catch (error) {
+      problems.push(unreadable(source.name, source.path, error));
+    }
+    onProgress?.({ phase: "read", done: ++done, total: sources.size });
+  }
+
+  // Resolve every reference; report all the missing ones, not only the first.
+  for (const file of rewritable.values()) {
+    const resolved = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, problems) }));
+    rewritable.set(file.source.name, { ...file, references: resolved });
+  }
+  if (problems.some((problem) => problem.severity === "error")) return finish(undefined);
+
+  const { hashes, contents } = hashInDependencyOrder(rewritable, rawHex, settings);
+  const paths: Record<string, string> = {};
+  const outputs = new Map<string, Output>();
+  const addOutput = (output: Output) => {
+    const existing = outputs.get(output.name);
+    if (existing && existing.hex !== output.hex) problems.push(nameClash(output.name, existing.from, output.from));
+    else outputs.set(output.name, output);
+  };
+  for (const source of sources.values()) {
+    const { name } = source;
+    const hash = hashes.get(name)!;
+    const rewritten = contents.get(name);
+    const original: Output = rewritten
+      ? { name, content: { bytes: rewritable.get(name)!.bytes }, size: source.size, hex: rawHex.get(name)!, from: name }
+      : { name, content: { copyOf: source.path }, size: source.size, hex: rawHex.get(name)!, from: name };
+    const served: Output = rewritten
+      ? { name, content: { bytes: rewritten.bytes }, size: rewritten.bytes.length, hex: rewritten.hex, from: name }
+      : original;
+    if (rewritten) stats.references += rewritten.count;
+    if (mode === "query") {
+      paths[name] = `${name}?${hash}`;
+      addOutput(served);
+    } else {
+      paths[name] = hashedPath(name, hash);
+      addOutput(original);
+      addOutput({ ...served, name: paths[name] });
+    }
+  }
+  if (problems.some((problem) => problem.severity === "error")) return finish(undefined);
+
+  // Write: copies first, the manifest last, so a crash leaves the previous manifest in place.
+  await removeStaleTempFiles(out);
+  const pending = [...outputs.values()];
+  const touchedFolders = new Set<string>();
+  done = 0;
+  let failed = false;
+  await inParallel(pending, WRITE_CONCURRENCY, async (output) => {
+    if (failed) return;
+    const target = join(out, ...output.name.split("/"));
+    try {
+      if (await holds(target, output, algorithm)) stats.unchanged++;
+      else {
+        await writeFileAtomic(target, output.content);
+        touchedFolders.add(dirname(target));
+        stats.written++;
+      }
+    } catch (error) {
+      failed = true;
+      problems.push(writeFailed(target, error));
+    }
+    onProgress?.({ phase: "write", done: ++done, total: pending.length });
+  });
+  if (failed) return finish(undefined);
+  for (const folder of touchedFolders) await syncFolder(folder);
+
+  const manifest = manifestOf(paths, algorithm, accuracy);
+  const manifestText = JSON.stringify(manifest, null, 2) + "\n";
+  try {
+    const previous = await readFile(manifestFile, "utf8").catch(() => undefined);
+    if (previous === manifestText) stats.unchanged++;
+    else {
+      await writeFileAtomic(manifestFile, { bytes: Buffer.from(manifestText) });
+      await syncFolder(out);
+      stats.written++;
+    }
+  } catch (error) {
+    problems.push(writeFailed(manifestFile, error));
+    return finish(undefined);
+  }
+
+  if (settings.clear) stats.removed = await removeOthers(out, new Set([...outputs.keys(), MANIFEST_NAME]));
+  return finish(manifest);
+}
+
+/** Decodes a CSS or JS file and finds its references; a stylesheet that is not UTF-8 is a problem. */
+function parseRewritable(source: SourceFile, bytes: Buffer, isCss: boolean, problems: CollectProblem[]): Rewritable | undefined {
+  let encoding: Rewritable["encoding"] = "utf8";
+  if (!isUtf8(bytes)) {
+    if (isCss) {
+      const offset = firstInvalidUtf8(bytes);
+      problems.push(notUtf8(source.name, source.path, offset, countLines(bytes, offset)));
+      return undefined;
+    }
+    // A script's source map comment is ASCII: latin1 keeps every other byte as it was.
+    encoding = "latin1";
+  }
+  const text = bytes.toString(encoding);
+  const references = (isCss ? findCssReferences(text) : findJsReferences(text)).map((reference) => ({ reference, target: undefined }));
+  return { source, bytes, text, encoding, references };
+}
+
+/** The name a reference leads to when it is a file of the roots; otherwise notes the problem, if any. */
+function resolveTarget(
+  referrer: string,
+  reference: Reference,
+  sources: ReadonlyMap<string, SourceFile>,
+  folders: ReadonlySet<string>,
+  settings: CollectSettings,
+  problems: CollectProblem[],
+): string | undefined {
+  const target = resolveReference(reference.url, referrer, settings.baseUrl);
+  const where = { file: referrer, reference, severity: settings.missing === "warn" ? ("warning" as const) : ("error" as const) };
+  if (target.kind === "ignored") return undefined;
+  if (target.kind === "outside") {
+    problems.push(referenceOutsideRoots(where, target.path));
+    return undefined;
+  }
+  if (sources.has(target.name)) return target.name;
+  problems.push(referenceNotFound(where, target.name, settings.roots, folders.has(target.name)));
+  return undefined;
+}
+
+/**
+ * The hash of every file and the rewritten content of each CSS and JS file. A file's hash covers
+ * its rewritten content, so files are hashed after everything they refer to. The members of a
+ * cycle share one hash, of their names and their contents with every reference out of the cycle
+ * rewritten: it changes when a member, or anything a member refers to, changes.
+ */
+function hashInDependencyOrder(
+  rewritable: ReadonlyMap<string, Rewritable>,
+  rawHex: ReadonlyMap<string, string>,
+  { algorithm, accuracy, mode }: CollectSettings,
+) {
+  const hashes = new Map<string, string>();
+  for (const [name, hex] of rawHex) if (!rewritable.has(name)) hashes.set(name, hex.slice(0, accuracy));
+  const contents = new Map<string, { bytes: Buffer; hex: string; count: number }>();
+
+  const render = (file: Rewritable) => {
+    let count = 0;
+    const text = replaceReferences(
+      file.text,
+      file.references.map(({ reference }) => reference),
+      (reference, index) => {
+        const target = file.references[index].target;
+        const hash = target === undefined ? undefined : hashes.get(target);
+        if (hash === undefined) return undefined;
+        count++;
+        return hashReference(reference.url, hash, mode);
+      },
+    );
+    return { bytes: count === 0 ? file.bytes : Buffer.from(text, file.encoding), count };
+  };
+  const dependencies = (name: string) =>
+    rewritable.get(name)!.references.flatMap(({ target }) => (target !== undefined && rewritable.has(target) ? [target] : []));
+
+  for (const component of componentsInDependencyOrder(rewritable.keys(), dependencies)) {
+    const cycle = component.length > 1 || dependencies(component[0]).includes(component[0]);
+    if (cycle) {
+      const members = [...component].sort();
+      const parts = members.flatMap((name) => {
+        const partial = render(rewritable.get(name)!).bytes;
+        return [Buffer.from(`${name}\0${partial.length}\0`), partial];
+      });
+      const shared = hashBytes(Buffer.concat(parts), algorithm).slice(0, accuracy);
+      for (const name of members) hashes.set(name, shared);
+    }
+    for (const name of component) {
+      const { bytes, count } = render(rewritable.get(name)!);
+      const hex = hashBytes(bytes, algorithm);
+      contents.set(name, { bytes, hex, count });
+      if (!cycle) hashes.set(name, hex.slice(0, accuracy));
+    }
+  }
+  return { hashes, contents };
+}
+
+function manifestOf(paths: Record<string, string>, algorithm: CollectSettings["algorithm"], accuracy: number): CollectManifest {
+  const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { paths: sorted, version: MANIFEST_VERSION, hash: hashBytes(JSON.stringify(sorted), algorithm).slice(0, accuracy) };
+}
+
+/** True when `target` already holds the output's content (same size, same digest): it is not rewritten. */
+async function holds(target: string, output: Output, algorithm: CollectSettings["algorithm"]): Promise<boolean> {
+  const stats = await stat(target).catch(() => undefined);
+  if (!stats?.isFile() || stats.size !== output.size) return false;
+  return digestFile(target, [algorithm]).digests.get(algorithm)!.toString("hex") === output.hex;
+}
+
+/** `--clear`: removes every file of `out` not in `keep` (old hashed copies, files gone from the roots), then empty folders. */
+async function removeOthers(out: string, keep: ReadonlySet<string>): Promise<number> {
+  const entries = await readdir(out, { recursive: true, withFileTypes: true });
+  const emptied: string[] = [];
+  let removed = 0;
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    const name = relative(out, path).split(sep).join("/");
+    if (entry.isDirectory()) emptied.push(path);
+    else if (!keep.has(name) && !entry.name.endsWith(TEMP_SUFFIX)) {
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  emptied.sort((a, b) => b.length - a.length);
+  for (const folder of emptied) await rmdir(folder).catch(() => undefined); // only the empty ones go
+  return removed;
+}
+
+/** Every folder that holds a file of the roots (`css`, `css/vendor`), to tell a folder reference from a missing file. */
+function folderNames(names: Iterable<string>): Set<string> {
+  const folders = new Set<string>();
+  for (const name of names) {
+    for (let slash = name.indexOf("/"); slash !== -1; slash = name.indexOf("/", slash + 1)) folders.add(name.slice(0, slash));
+  }
+  return folders;
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Offset of the first byte that breaks UTF-8. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i];
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0 || !isUtf8(bytes.subarray(i, i + length))) return i;
+    i += length;
+  }
+  return bytes.length;
+}
+
+function countLines(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}

@@ -1,0 +1,104 @@
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { StaticFileError } from "../core/errors.js";
+import type { HashAlgorithm } from "../core/hash.js";
+import { resolveOptions, type Mode } from "../core/options.js";
+
+/** Options of `collect(options)`. */
+export interface CollectOptions {
+  /** Folders to collect, searched in order: the first one that has a name wins. */
+  roots: string | readonly string[];
+  /** Folder that receives the copies, the hashed copies and `staticfiles.json`. */
+  out: string;
+  /** `"query"`: `css/app.css?<h>`; `"filename"`: `css/app.<h>.css` next to a byte-identical `css/app.css`. Default `"query"`. */
+  mode?: Mode;
+  /** Digest of the content. Default `"sha1"`. */
+  algorithm?: HashAlgorithm;
+  /** Hash characters in names and URLs. Default 6. */
+  accuracy?: number;
+  /** The URL the files are served under (Django's STATIC_URL): references starting with it are rewritten too. Default `"/static/"`. */
+  baseUrl?: string;
+  /** What a missing reference (or one outside the roots) is: an error that stops the collect, or a warning. Default `"error"`. */
+  missing?: "error" | "warn";
+  /** Remove every file of `out` this run did not produce (old hashed copies too), once the new manifest is written. Default false. */
+  clear?: boolean;
+  /** Called as files are read and written, for a progress bar. */
+  onProgress?: (progress: CollectProgress) => void;
+}
+
+export interface CollectProgress {
+  /** `"read"`: hashing and parsing the roots' files; `"write"`: writing the copies. */
+  readonly phase: "read" | "write";
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface CollectSettings {
+  readonly roots: readonly string[];
+  readonly out: string;
+  readonly mode: Mode;
+  readonly algorithm: HashAlgorithm;
+  readonly accuracy: number;
+  readonly baseUrl: string;
+  readonly missing: "error" | "warn";
+  readonly clear: boolean;
+  readonly onProgress: ((progress: CollectProgress) => void) | undefined;
+}
+
+const OPTION_NAMES = ["roots", "out", "mode", "algorithm", "accuracy", "baseUrl", "missing", "clear", "onProgress"];
+
+function configError(message: string): StaticFileError {
+  return new StaticFileError("STATIC_CONFIG", message);
+}
+
+/** Checks the options of `collect` and fills in the defaults; a bad one is a `STATIC_CONFIG` error saying what to fix. */
+export function resolveCollectOptions(options: CollectOptions): CollectSettings {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw configError('collect() needs an options object such as { roots: ["static"], out: "dist/static" }.');
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) throw configError(`Unknown collect option \`${key}\`; the options are ${OPTION_NAMES.join(", ")}.`);
+  }
+  const { out, missing = "error", clear = false, onProgress } = options;
+  if (options.roots === undefined) throw configError('collect() needs `roots`: the folders to collect, such as ["static"].');
+  if (typeof out !== "string" || out.length === 0 || out.includes("\0")) {
+    throw configError(`collect() needs \`out\`: the folder to write into, such as "dist/static"; got ${JSON.stringify(out)}.`);
+  }
+  if (missing !== "error" && missing !== "warn") throw configError(`Option \`missing\` must be "error" or "warn"; got ${JSON.stringify(missing)}.`);
+  if (typeof clear !== "boolean") throw configError(`Option \`clear\` must be true or false; got ${JSON.stringify(clear)}.`);
+  if (onProgress !== undefined && typeof onProgress !== "function") throw configError("Option `onProgress` must be a function.");
+  // The core checks what the two share, so `collect` and `StaticFiles` accept the same values.
+  const core = resolveOptions({ roots: options.roots, mode: options.mode, algorithm: options.algorithm, accuracy: options.accuracy, baseUrl: options.baseUrl, cache: false });
+
+  const outPath = realOrResolved(out);
+  const roots = core.roots.map((root) => {
+    const stats = statSync(root, { throwIfNoEntry: false });
+    if (!stats) throw configError(`The root ${root} does not exist: check the path, or create the folder.`);
+    if (!stats.isDirectory()) throw configError(`The root ${root} is a file, not a folder: give the folder that holds the static files.`);
+    const real = realpathSync(root);
+    if (inside(outPath, real) || inside(real, outPath)) {
+      throw configError(`The output folder ${outPath} and the root ${root} overlap: collect into a folder outside the roots (Django refuses this too), such as "dist/static".`);
+    }
+    return real;
+  });
+  return { roots, out: outPath, mode: core.mode, algorithm: core.algorithm, accuracy: core.accuracy, baseUrl: core.baseUrl, missing, clear, onProgress };
+}
+
+/** True when `path` is `folder` or inside it. */
+function inside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === "" || (rel !== ".." && !rel.startsWith(".." + sep) && !isAbsolute(rel));
+}
+
+/** The real path of a folder that may not exist yet: its nearest existing ancestor resolved, plus the rest. */
+function realOrResolved(path: string): string {
+  const missing: string[] = [];
+  let existing = resolve(path);
+  while (!existsSync(existing)) {
+    const parent = dirname(existing);
+    if (parent === existing) return resolve(path);
+    missing.unshift(basename(existing));
+    existing = parent;
+  }
+  return join(realpathSync(existing), ...missing);
+}

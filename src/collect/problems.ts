@@ -1,0 +1,121 @@
+import type { Reference } from "./find-references.js";
+
+export type CollectProblemCode =
+  /** A reference to a file that is in none of the roots. */
+  | "REFERENCE_NOT_FOUND"
+  /** A reference that climbs above the roots (never read). */
+  | "REFERENCE_OUTSIDE_ROOTS"
+  /** A source map reference to a missing `.map`: always only a warning. */
+  | "SOURCE_MAP_NOT_FOUND"
+  /** A stylesheet that is not UTF-8, so its references cannot be rewritten safely. */
+  | "NOT_UTF8"
+  /** A file of the roots that cannot be read. */
+  | "UNREADABLE"
+  /** Two files that would be written under the same name with different contents. */
+  | "NAME_CLASH"
+  /** A root file named like the manifest, which the manifest replaces. */
+  | "MANIFEST_SHADOWED"
+  /** A copy or the manifest that cannot be written. */
+  | "WRITE_FAILED";
+
+/** Something `collect` has to say about a file: an error stops the collect, a warning does not. */
+export interface CollectProblem {
+  readonly severity: "error" | "warning";
+  readonly code: CollectProblemCode;
+  /** The complete message: the file, its line and the reference, and what to do. */
+  readonly message: string;
+  /** Name (relative to the roots) of the file the problem is in. */
+  readonly file?: string;
+  /** 1-based line of the reference. */
+  readonly line?: number;
+  /** The reference as written. */
+  readonly reference?: string;
+}
+
+/** How a reference reads in a message: `url(../img/a.png)`, `@import "x.css"`, `sourceMappingURL=app.js.map`. */
+export function describeReference(reference: Reference): string {
+  if (reference.kind === "url") return `url(${reference.url})`;
+  if (reference.kind === "import") return `@import "${reference.url}"`;
+  return `sourceMappingURL=${reference.url}`;
+}
+
+interface ReferenceProblem {
+  readonly file: string;
+  readonly reference: Reference;
+  readonly severity: "error" | "warning";
+}
+
+const AS_WRITTEN = "the reference is left as written";
+const OR_WARN = "or pass --missing warn (missing: \"warn\") to collect anyway";
+
+export function referenceNotFound({ file, reference, severity }: ReferenceProblem, target: string, roots: readonly string[], isFolder: boolean): CollectProblem {
+  const where = `${file}, line ${reference.line}: ${describeReference(reference)}`;
+  const sourceMap = reference.kind === "sourceMappingURL" || target.endsWith(".map");
+  const what = isFolder ? `refers to ${target}, which is a folder, not a file` : `refers to ${target}, which is in none of the roots (${roots.join(", ")})`;
+  const message =
+    sourceMap || severity === "warning"
+      ? `${where} ${what}; ${AS_WRITTEN}.`
+      : `${where} ${what}: add the file or fix the reference, ${OR_WARN}.`;
+  return {
+    severity: sourceMap ? "warning" : severity,
+    code: sourceMap ? "SOURCE_MAP_NOT_FOUND" : "REFERENCE_NOT_FOUND",
+    message,
+    file,
+    line: reference.line,
+    reference: reference.url,
+  };
+}
+
+export function referenceOutsideRoots({ file, reference, severity }: ReferenceProblem, target: string): CollectProblem {
+  const where = `${file}, line ${reference.line}: ${describeReference(reference)}`;
+  const what = `leads outside the roots (to ${target}), so it was not read`;
+  const message = severity === "warning" ? `${where} ${what}; ${AS_WRITTEN}.` : `${where} ${what}: point it at a file inside the roots, ${OR_WARN}.`;
+  return { severity, code: "REFERENCE_OUTSIDE_ROOTS", message, file, line: reference.line, reference: reference.url };
+}
+
+export function notUtf8(file: string, path: string, offset: number, line: number): CollectProblem {
+  return {
+    severity: "error",
+    code: "NOT_UTF8",
+    message: `${file} (${path}) is not valid UTF-8 (first bad byte at offset ${offset}, line ${line}): save the stylesheet as UTF-8 so its references can be rewritten.`,
+    file,
+    line,
+  };
+}
+
+export function unreadable(file: string, path: string, error: unknown): CollectProblem {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return {
+    severity: "error",
+    code: "UNREADABLE",
+    message: `${file} cannot be read at ${path} (${reason}): check its permissions, or remove it from the roots.`,
+    file,
+  };
+}
+
+export function nameClash(output: string, first: string, second: string): CollectProblem {
+  return {
+    severity: "error",
+    code: "NAME_CLASH",
+    message: `${output} would be written twice with different contents (for ${first} and for ${second}): rename one of the source files.`,
+    file: second,
+  };
+}
+
+export function manifestShadowed(file: string, manifestName: string): CollectProblem {
+  return {
+    severity: "warning",
+    code: "MANIFEST_SHADOWED",
+    message: `${file} is not collected: the manifest is written under that name (${manifestName}). Rename the file to collect it.`,
+    file,
+  };
+}
+
+export function writeFailed(target: string, error: unknown): CollectProblem {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return {
+    severity: "error",
+    code: "WRITE_FAILED",
+    message: `${target} cannot be written (${reason}): check that the output folder is writable and has room; staticfiles.json was left as it was.`,
+  };
+}

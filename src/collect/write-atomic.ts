@@ -1,0 +1,85 @@
+import { constants } from "node:fs";
+import { copyFile, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** Every temporary file ends with this, so a crash's leftovers are recognisable (and removed by the next run). */
+export const TEMP_SUFFIX = ".static-hash-tmp";
+const TEMP_NAME = /^\..*\.(\d+)-\d+\.static-hash-tmp$/;
+let counter = 0;
+
+/** What to write: bytes in memory, or a copy of a file. */
+export type Content = { readonly bytes: Uint8Array } | { readonly copyOf: string };
+
+/**
+ * Writes `file` so that it either keeps its old content or has the new one, never a part:
+ * a temporary file in the same folder, fsync, then rename over the final name.
+ */
+export async function writeFileAtomic(file: string, content: Content): Promise<void> {
+  const folder = dirname(file);
+  await mkdir(folder, { recursive: true });
+  const temp = join(folder, `.${basename(file).slice(0, 80)}.${process.pid}-${counter++}${TEMP_SUFFIX}`);
+  try {
+    if ("bytes" in content) {
+      const handle = await open(temp, "wx");
+      try {
+        await handle.writeFile(content.bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await copyFile(content.copyOf, temp, constants.COPYFILE_EXCL);
+      const handle = await open(temp, "r+");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Flushes a folder's entries (the renames into it) to disk; a no-op where folders cannot be synced. */
+export async function syncFolder(folder: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(folder, "r");
+    await handle.sync();
+  } catch {
+    // Windows and some file systems cannot fsync a folder; the rename itself is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Removes temporary files under `folder` left by runs that died (their process is gone); call before writing. Returns how many. */
+export async function removeStaleTempFiles(folder: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const match = TEMP_NAME.exec(entry.name);
+    if (!match || !entry.isFile() || processAlive(Number(match[1]))) continue;
+    await rm(join(entry.parentPath, entry.name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // called before this run writes anything: an earlier process had this pid
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
