@@ -187,6 +187,18 @@ describe("inside template structures", () => {
     );
   });
 
+  test("{% call %} bodies", async () => {
+    const out = await renderString(environment(), `{% macro wrap() %}[{{ caller() }}]{% endmacro %}{% call wrap() %}{% static "css/app.css?a&b" %}{% endcall %}`);
+    expect(out).toBe(`[/static/css/app.css?a&amp;b&amp;${FOO}]`);
+  });
+
+  test("templates compiled for async filters and asyncEach", async () => {
+    const env = environment();
+    env.addFilter("later", (text: string, done: (error: null, value: string) => void) => setImmediate(() => done(null, text + "!")), true);
+    const out = await renderString(env, `{% asyncEach f in ["css/app.css", "js/app.js"] %}{% static f %}{% static f as u %}({{ u }});{% endeach %}{{ "x" | later }}{% static "css/print.css" %}`);
+    expect(out).toBe(`/static/css/app.css?${FOO}(/static/css/app.css?${FOO});/static/js/app.js?${FOO}(/static/js/app.js?${FOO});x!/static/css/print.css?${BAR}`);
+  });
+
   test("if: only the branch taken looks its file up", async () => {
     const source = `{% if dark %}{% static "css/print.css" %}{% else %}{% static "css/not-there.css" %}{% endif %}`;
     expect(await renderString(environment(), source, { dark: true })).toBe(`/static/css/print.css?${BAR}`);
@@ -263,6 +275,11 @@ describe("escaping", () => {
     const out = await renderString(environment({ autoescape: true }), page, { name: "a&b.css?x=1&y=2" });
     expect(out.split("|")).toEqual([escaped, escaped, escaped, escaped, raw, escaped, escaped]);
     expect(out).not.toContain("&amp;amp;");
+  });
+
+  test("a block {% set %} captures escaped output (nunjucks does so for any tag), which `as` avoids", async () => {
+    const out = await renderString(environment(), `{% set captured %}{% static "css/app.css?a&b" %}{% endset %}{{ captured }}|{% static "css/app.css?a&b" as u %}{{ u }}`);
+    expect(out).toBe(`/static/css/app.css?a&amp;amp;b&amp;amp;${FOO}|/static/css/app.css?a&amp;b&amp;${FOO}`);
   });
 
   test("without autoescape the URL prints raw, and | escape escapes it once", async () => {
@@ -459,6 +476,10 @@ describe("environments", () => {
     useStatic(env, files);
     const second = useStatic(env, { roots: [root], baseUrl: "/assets/" });
     expect(second.baseUrl).toBe("/assets/");
+    // nunjucks parses with the first extension that claims a tag: only the latest may be left.
+    const registered = (env as unknown as { extensionsList: object[] }).extensionsList.filter((e) => e instanceof StaticExtension);
+    expect(registered).toEqual([env.getExtension(EXTENSION_NAME)]);
+    expect((registered[0] as StaticExtension).files).toBe(second);
     expect(await renderString(env, `{% static "css/app.css" %}|{{ "css/app.css" | static }}`)).toBe(`/assets/css/app.css?${FOO}|/assets/css/app.css?${FOO}`);
   });
 
