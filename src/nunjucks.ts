@@ -5,8 +5,10 @@
  *     const env = new nunjucks.Environment(new nunjucks.FileSystemLoader("views"), { autoescape: true });
  *     useStatic(env, { roots: ["static"] });
  */
-import { StaticFiles, type StaticFilesOptions } from "./index.js";
 import { withLocation } from "./core/errors.js";
+import type { IntegrityAlgorithm } from "./core/hash.js";
+import type { StaticFilesOptions } from "./core/options.js";
+import { StaticFiles } from "./core/static-files.js";
 
 /** The parts of a nunjucks `Environment` this adapter uses (so nunjucks' types are not required). */
 export interface NunjucksEnvironment {
@@ -142,10 +144,6 @@ function templateError(error: Error, lineno: number, colno: number): Error {
   });
 }
 
-function filterError(error: unknown, filter: Tag): Error {
-  return withLocation(error, `${filter} filter`);
-}
-
 /**
  * Adds the `static` and `integrity` tags and filters to a nunjucks Environment and returns the
  * `StaticFiles` behind them (made from `filesOrOptions` when options are given).
@@ -162,14 +160,14 @@ export function useStatic(env: NunjucksEnvironment, filesOrOptions?: StaticFiles
     try {
       return files.url(asName(name));
     } catch (error) {
-      throw filterError(error, "static");
+      throw withLocation(error, "static filter");
     }
   });
-  env.addFilter("integrity", (name: unknown, algorithm?: "sha256" | "sha384" | "sha512") => {
+  env.addFilter("integrity", (name: unknown, algorithm?: IntegrityAlgorithm) => {
     try {
       return files.integrity(asName(name), algorithm);
     } catch (error) {
-      throw filterError(error, "integrity");
+      throw withLocation(error, "integrity filter");
     }
   });
   return files;
