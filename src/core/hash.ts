@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 
 /** Digest algorithms for the hash in the URL. */
 export const HASH_ALGORITHMS = ["sha1", "md5", "sha256", "sha384", "sha512"] as const;
@@ -8,6 +8,9 @@ export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 /** Digest algorithms Subresource Integrity accepts. */
 export const INTEGRITY_ALGORITHMS = ["sha256", "sha384", "sha512"] as const;
 export type IntegrityAlgorithm = (typeof INTEGRITY_ALGORITHMS)[number];
+
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait forever for a writer. Regular files ignore it.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** Read size: hashing a file of any size holds at most this much of it in memory. */
 export const CHUNK_SIZE = 256 * 1024;
@@ -40,16 +43,18 @@ export interface FileDigests {
 /**
  * Digests a file's bytes with each algorithm in one pass, reading bounded chunks synchronously.
  * If the file changes while it is read, it is read again (a few times at most), so the digest
- * belongs to the signature returned. Throws the file system's error (ENOENT, EISDIR, EACCES…).
+ * belongs to the signature returned. Throws the file system's error (ENOENT, EISDIR, EACCES…);
+ * anything but a regular file or a directory (a FIFO, socket or device) is refused with `EINVAL`.
  */
 export function digestFile(file: string, algorithms: readonly string[]): FileDigests {
-  const fd = openSync(file, "r");
+  const fd = openSync(file, OPEN_FLAGS);
   try {
     for (let attempt = 0; ; attempt++) {
       const before = fstatSync(fd);
       if (!before.isFile()) {
-        const error = new Error(`EISDIR: not a regular file, read '${file}'`) as NodeJS.ErrnoException;
-        error.code = before.isDirectory() ? "EISDIR" : "EINVAL";
+        const kind = before.isDirectory() ? "EISDIR" : "EINVAL";
+        const error = new Error(`${kind}: not a regular file, read '${file}'`) as NodeJS.ErrnoException;
+        error.code = kind;
         throw error;
       }
       const hashes = algorithms.map((algorithm) => createHash(algorithm));

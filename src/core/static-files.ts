@@ -9,8 +9,12 @@ import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from ".
 /** What the cache keeps for one name: the file it resolved to, its digests, and its signature then. */
 interface CacheEntry {
   readonly file: string;
+  /** Index of the root the file was found in (0 for a manifest's stored copy): an earlier root may take over. */
+  readonly rootIndex: number;
   readonly signature: FileSignature;
-  /** Full lowercase hex digest with the `algorithm` option (`""` for a manifest entry). */
+  /** The `algorithm` option of the instance that hashed it: instances sharing a cache may differ. */
+  readonly algorithm: string;
+  /** Full lowercase hex digest with that algorithm (`""` for a manifest entry). */
   readonly hex: string;
   /** `sha384-…` values already computed, by algorithm. */
   readonly integrity: Map<string, string>;
@@ -27,6 +31,14 @@ export interface Lookup {
 }
 
 const FILE_GONE = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
+// What a file that exists but cannot be hashed needs, by error code.
+const UNREADABLE_FIX: Record<string, string> = {
+  EACCES: "give the server's user read access to it, or remove it from the roots",
+  EPERM: "give the server's user read access to it, or remove it from the roots",
+  EINVAL: "it is not a regular file (a FIFO, socket or device): static files must be regular files",
+  EISDIR: "it is a directory: end the name with \"/\" to link to a directory, or name a file in it",
+  ELOOP: "it is a symbolic link that loops: fix or remove the link",
+};
 
 /**
  * Content-hashed URLs for static files: Django's `{% static %}` for Node.
@@ -91,19 +103,20 @@ export class StaticFiles {
     }
     const parsed = parseName(name);
     if (parsed.directory) throw this.directoryError(parsed, "integrity");
-    const entry = this.manifestData || this.manifestStale ? this.manifestEntry(parsed, algorithm) : this.fileEntry(parsed);
+    const entry = this.manifestData || this.manifestStale ? this.manifestEntry(parsed, algorithm) : this.fileEntry(parsed, algorithm);
     if (!entry) return "";
     const known = entry.integrity.get(algorithm);
     if (known !== undefined) return known;
-    const fresh = this.digest(parsed, entry.file, [this.options.algorithm, algorithm]);
+    const fresh = this.digest(parsed, entry.file, [this.options.algorithm, algorithm], entry.rootIndex);
+    if (fresh === null) return "";
     if (!fresh) {
       this.options.cache?.delete(this.cacheKey(parsed.path));
       return this.missing(parsed, `Static file ${JSON.stringify(parsed.path)} disappeared from ${entry.file} while it was read.`) ?? "";
     }
     const value = fresh.integrity.get(algorithm)!;
-    // The file may have changed since it was hashed: keep hash and integrity of one content together.
     if (sameSignature(fresh.signature, entry.signature)) entry.integrity.set(algorithm, value);
-    else this.remember(parsed, fresh);
+    // Changed since it was hashed: with watch the new content wins; without, the URL keeps its hash until invalidateCache().
+    else if (this.options.watch) this.remember(parsed, fresh);
     return value;
   }
 
@@ -158,16 +171,20 @@ export class StaticFiles {
     this.options.cache?.set(this.cacheKey(parsed.path), entry);
   }
 
-  /** The cached entry of a name if still valid, else a new one from the first root that has the file. */
-  private fileEntry(parsed: ParsedName): CacheEntry | undefined {
+  /**
+   * The cached entry of a name if still valid, else a new one from the first root that has the file.
+   * `integrityAlgorithm` is digested in the same read when the file has to be read.
+   */
+  private fileEntry(parsed: ParsedName, integrityAlgorithm?: IntegrityAlgorithm): CacheEntry | undefined {
     const { cache, watch, roots, algorithm } = this.options;
     const key = cache ? this.cacheKey(parsed.path) : "";
     const cached = cache?.get(key) as CacheEntry | undefined;
-    if (cached && (!watch || this.unchanged(cached))) return cached;
+    if (cached && cached.algorithm === algorithm && (!watch || this.unchanged(cached, parsed))) return cached;
+    const algorithms = integrityAlgorithm ? [algorithm, integrityAlgorithm] : [algorithm];
     const directories: string[] = [];
-    for (const root of roots) {
-      const file = join(root, parsed.path);
-      const found = this.digest(parsed, file, [algorithm], directories);
+    for (let rootIndex = 0; rootIndex < roots.length; rootIndex++) {
+      const found = this.digest(parsed, join(roots[rootIndex], parsed.path), algorithms, rootIndex, directories);
+      if (found === null) return undefined;
       if (found) {
         if (cache) cache.set(key, found);
         return found;
@@ -176,8 +193,11 @@ export class StaticFiles {
     return this.missingFile(parsed, directories);
   }
 
-  /** Digests one candidate file; `undefined` when it does not exist (or is a directory, noted in `directories`). */
-  private digest(parsed: ParsedName, file: string, algorithms: readonly string[], directories?: string[]): CacheEntry | undefined {
+  /**
+   * Digests one candidate file. `undefined`: it does not exist (or is a directory, noted in `directories`),
+   * look further. `null`: it exists but cannot be hashed, handled by the `missing` policy; look no further.
+   */
+  private digest(parsed: ParsedName, file: string, algorithms: readonly string[], rootIndex: number, directories?: string[]): CacheEntry | undefined | null {
     let result;
     try {
       result = digestFile(file, [...new Set(algorithms)]);
@@ -188,23 +208,35 @@ export class StaticFiles {
         directories.push(file);
         return undefined;
       }
-      throw new StaticFileError(
-        "STATIC_NOT_FOUND",
-        `Static file ${JSON.stringify(parsed.path)} cannot be read at ${file} (${code || (error as Error).message}): check the file's permissions, or remove it from the roots.`,
-        { asset: parsed.raw, cause: error },
-      );
+      const fix = UNREADABLE_FIX[code] ?? "check the file, or remove it from the roots";
+      return this.missing(
+        parsed,
+        `Static file ${JSON.stringify(parsed.path)} cannot be read at ${file} (${code || (error as Error).message}): ${fix}.`,
+        error,
+      ) ?? null;
     }
-    const hex = result.digests.get(this.options.algorithm)?.toString("hex") ?? "";
+    const { algorithm } = this.options;
+    const hex = result.digests.get(algorithm)?.toString("hex") ?? "";
     const integrity = new Map<string, string>();
-    for (const [algorithm, digest] of result.digests) {
-      if ((INTEGRITY_ALGORITHMS as readonly string[]).includes(algorithm)) integrity.set(algorithm, `${algorithm}-${digest.toString("base64")}`);
+    for (const [name, digest] of result.digests) {
+      if ((INTEGRITY_ALGORITHMS as readonly string[]).includes(name)) integrity.set(name, `${name}-${digest.toString("base64")}`);
     }
-    return { file, signature: result.signature, hex, integrity, digests: result.digests } as CacheEntry & { digests: ReadonlyMap<string, Buffer> };
+    return { file, rootIndex, signature: result.signature, algorithm, hex, integrity };
   }
 
-  private unchanged(entry: CacheEntry): boolean {
-    const stats = statSync(entry.file, { throwIfNoEntry: false });
-    return stats !== undefined && stats.isFile() && sameSignature(signatureOf(stats), entry.signature);
+  /** With watch: is the cached file still the same file, and still the first root's? */
+  private unchanged(entry: CacheEntry, parsed: ParsedName): boolean {
+    try {
+      const stats = statSync(entry.file, { throwIfNoEntry: false });
+      if (!stats || !stats.isFile() || !sameSignature(signatureOf(stats), entry.signature)) return false;
+      for (let rootIndex = 0; rootIndex < entry.rootIndex; rootIndex++) {
+        if (statSync(join(this.options.roots[rootIndex], parsed.path), { throwIfNoEntry: false })?.isFile()) return false;
+      }
+      return true;
+    } catch {
+      // Cannot even stat it now (permissions changed): look it up again, which reports why.
+      return false;
+    }
   }
 
   private missingFile(parsed: ParsedName, directories: readonly string[]): undefined {
@@ -215,9 +247,9 @@ export class StaticFiles {
     return this.missing(parsed, why);
   }
 
-  private missing(parsed: ParsedName, message: string): undefined {
+  private missing(parsed: ParsedName, message: string, cause?: unknown): undefined {
     const policy = this.options.missing;
-    if (policy === "error") throw new StaticFileError("STATIC_NOT_FOUND", message, { asset: parsed.raw });
+    if (policy === "error") throw new StaticFileError("STATIC_NOT_FOUND", message, { asset: parsed.raw, cause });
     if (policy === "warn" && !this.warned.has(parsed.path)) {
       if (this.warned.size >= this.options.cacheMax) this.warned.clear();
       this.warned.add(parsed.path);
@@ -240,7 +272,12 @@ export class StaticFiles {
     const file = this.options.manifest!;
     let manifest = this.manifestData;
     if (manifest && this.options.watch) {
-      const stats = statSync(file, { throwIfNoEntry: false });
+      let stats;
+      try {
+        stats = statSync(file, { throwIfNoEntry: false });
+      } catch {
+        // Reading it again reports why it cannot be read, as STATIC_MANIFEST.
+      }
       if (!stats || !sameSignature(signatureOf(stats), manifest.signature)) manifest = undefined;
     }
     if (!manifest || this.manifestStale) {
@@ -273,19 +310,23 @@ export class StaticFiles {
       hash = hashInStoredName(parsed.path, storedPath);
       query = parsed.query;
     }
-    const file = this.storedFile(storedPath);
-    return { name: parsed, file, hash, url: appendQueryAndFragment(baseUrl + encodePath(storedPath), query, parsed.fragment) };
+    const clean = this.storedName(parsed, storedPath);
+    const file = join(dirname(this.options.manifest!), clean);
+    return { name: parsed, file, hash, url: appendQueryAndFragment(baseUrl + encodePath(clean), query, parsed.fragment) };
   }
 
-  /** The stored copy of a manifest value, inside the manifest's folder (a value that climbs out is refused). */
-  private storedFile(storedPath: string): string {
+  /** The normalised path of a manifest value; one that is no file name or climbs out of the manifest's folder is refused. */
+  private storedName(parsed: ParsedName, storedPath: string): string {
     let clean: ParsedName;
     try {
       clean = parseName(storedPath);
     } catch (cause) {
-      throw new StaticFileError("STATIC_MANIFEST", `The manifest ${this.options.manifest} holds ${JSON.stringify(storedPath)}, which leaves its folder: rewrite it with \`static-hash collect\`.`, { cause });
+      throw new StaticFileError("STATIC_MANIFEST", `The manifest ${this.options.manifest} maps ${JSON.stringify(parsed.path)} to ${JSON.stringify(storedPath)}, which is not a file inside its folder: rewrite it with \`static-hash collect\`.`, { asset: parsed.raw, cause });
     }
-    return join(dirname(this.options.manifest!), clean.path);
+    if (clean.directory) {
+      throw new StaticFileError("STATIC_MANIFEST", `The manifest ${this.options.manifest} maps ${JSON.stringify(parsed.path)} to ${JSON.stringify(storedPath)}, which is not a file name: rewrite it with \`static-hash collect\`.`, { asset: parsed.raw });
+    }
+    return clean.path;
   }
 
   private manifestEntry(parsed: ParsedName, algorithm: IntegrityAlgorithm): CacheEntry | undefined {
@@ -294,8 +335,9 @@ export class StaticFiles {
     const { cache } = this.options;
     const key = this.cacheKey(parsed.path);
     const cached = cache?.get(key) as CacheEntry | undefined;
-    if (cached && cached.file === found.file && (!this.options.watch || this.unchanged(cached))) return cached;
-    const entry = this.digest(parsed, found.file, [algorithm]);
+    if (cached && cached.file === found.file && (!this.options.watch || this.unchanged(cached, parsed))) return cached;
+    const entry = this.digest(parsed, found.file, [algorithm], 0);
+    if (entry === null) return undefined;
     if (!entry) return this.missing(parsed, `Static file ${JSON.stringify(parsed.path)} is in the manifest ${this.options.manifest} as ${found.file}, which does not exist: run \`static-hash collect\` again.`);
     cache?.set(key, entry);
     return entry;
