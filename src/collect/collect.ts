@@ -280,7 +280,7 @@ function hashInDependencyOrder(
         const hash = target === undefined ? undefined : hashes.get(target);
         if (hash === undefined) return undefined;
         count++;
-        return hashReference(reference.url, hash, mode);
+        return hashReference(reference.url, target!, hash, mode);
       },
     );
     return { bytes: count === 0 ? file.bytes : Buffer.from(text, file.encoding), count };

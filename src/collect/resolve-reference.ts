@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { hashedPath, withQueryHash } from "../core/names.js";
+import { encodePath, hashedPath, splitExtension, withQueryHash } from "../core/names.js";
 import type { Mode } from "../core/options.js";
 
 /** What a URL written in a CSS or JS file points at. */
@@ -40,17 +40,31 @@ export function resolveReference(url: string, referrer: string, baseUrl: string)
 
 /**
  * The URL as written with the hash added to its last segment: `../img/a.png?v=1#x` ->
- * `../img/a.<h>.png?v=1#x` (filename mode) or `../img/a.png?v=1&<h>#x` (query mode). Quotes,
+ * `../img/a.<h>.png?v=1#x` (filename mode) or `../img/a.png?v=1&<h>#x` (query mode), where `name`
+ * is the file the URL resolved to. Quotes,
  * directory part, query and fragment stay as written; an empty query counts as none (`?#iefix`).
  */
-export function hashReference(url: string, hash: string, mode: Mode): string {
+export function hashReference(url: string, name: string, hash: string, mode: Mode): string {
   const path = pathPart(url);
   const rest = url.slice(path.length);
-  if (mode === "filename") return hashedPath(path, hash) + rest;
+  if (mode === "filename") return hashedLastSegment(path, name, hash) + rest;
   const hashAt = rest.indexOf("#");
   const fragment = hashAt === -1 ? "" : rest.slice(hashAt);
   const query = rest.startsWith("?") ? rest.slice(1, hashAt === -1 ? undefined : hashAt) : undefined;
   return `${path}?${withQueryHash(query, hash)}${fragment}`;
+}
+
+/**
+ * Filename mode: the hash goes before the extension of the last segment as written (`a%20b.png` ->
+ * `a%20b.<h>.png`); when the written segment hides the extension (`a%2Epng`), the segment becomes
+ * the file's encoded hashed name.
+ */
+function hashedLastSegment(path: string, name: string, hash: string): string {
+  const slash = path.lastIndexOf("/");
+  const [stem, extension] = splitExtension(path.slice(slash + 1));
+  const [realStem, realExtension] = splitExtension(name.slice(name.lastIndexOf("/") + 1));
+  if (decodePercent(extension) === realExtension && decodePercent(stem) === realStem) return hashedPath(path, hash);
+  return path.slice(0, slash + 1) + encodePath(hashedPath(name.slice(name.lastIndexOf("/") + 1), hash));
 }
 
 /** The URL without its `?query` and `#fragment`. */
