@@ -44,7 +44,8 @@ export interface FileDigests {
  * Digests a file's bytes with each algorithm in one pass, reading bounded chunks synchronously.
  * If the file changes while it is read, it is read again (a few times at most), so the digest
  * belongs to the signature returned. Throws the file system's error (ENOENT, EISDIR, EACCES…);
- * anything but a regular file or a directory (a FIFO, socket or device) is refused with `EINVAL`.
+ * anything but a regular file or a directory (a FIFO, socket or device) is refused with `EINVAL`,
+ * and a file that changes during every read with `EBUSY` (its digest would match no content).
  */
 export function digestFile(file: string, algorithms: readonly string[]): FileDigests {
   const fd = openSync(file, OPEN_FLAGS);
@@ -69,8 +70,13 @@ export function digestFile(file: string, algorithms: readonly string[]): FileDig
       }
       const signature = signatureOf(before);
       const after = signatureOf(fstatSync(fd));
-      if ((sameSignature(signature, after) && position === after.size) || attempt >= 4) {
+      if (sameSignature(signature, after) && position === after.size) {
         return { digests: new Map(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest()])), signature: after };
+      }
+      if (attempt >= 4) {
+        const error = new Error(`EBUSY: file kept changing while it was read, read '${file}'`) as NodeJS.ErrnoException;
+        error.code = "EBUSY";
+        throw error;
       }
     }
   } finally {

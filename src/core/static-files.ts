@@ -38,6 +38,7 @@ const UNREADABLE_FIX: Record<string, string> = {
   EINVAL: "it is not a regular file (a FIFO, socket or device): static files must be regular files",
   EISDIR: "it is a directory: end the name with \"/\" to link to a directory, or name a file in it",
   ELOOP: "it is a symbolic link that loops: fix or remove the link",
+  EBUSY: "it changed during every read, so no hash matches its content: try again once it is written",
 };
 
 /**
