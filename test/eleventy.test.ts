@@ -1,0 +1,254 @@
+/**
+ * The Eleventy plugin, through real Eleventy 3.1 builds in temporary folders: every template
+ * language, Handlebars in both plugin orders, filename mode, angle syntax, errors, watch.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import Eleventy from "@11ty/eleventy";
+import { afterEach, describe, expect, test } from "vitest";
+import staticHash, { type StaticHashPluginOptions } from "../src/eleventy.js";
+import { StaticFiles } from "../src/index.js";
+
+const FOO = "0beec7"; // sha1("foo") cut to 6
+const BAR = "62cdb7"; // sha1("bar") cut to 6
+const FOO_SRI = "sha384-mMEf/f3VQGdrGhN8saIrKnA1DJpEFx1rEYDGvly7LuP3nVMsih3Z7y6OCOdSo7q7";
+
+interface Site {
+  dir: string;
+  input: string;
+  output: string;
+  root: string;
+  /** `_site/<page>/index.html` of the page whose input file is `<page>.<ext>`. */
+  html(page: string): string;
+}
+
+const sites: Site[] = [];
+afterEach(() => {
+  for (const site of sites.splice(0)) rmSync(site.dir, { recursive: true, force: true });
+});
+
+/** A project folder: `site/` holds the pages, `static/` the root (css/app.css and js/app.js hold "foo" unless told). */
+function makeSite(pages: Record<string, string>, statics: Record<string, string> = { "css/app.css": "foo", "js/app.js": "foo" }): Site {
+  const dir = mkdtempSync(join(tmpdir(), "static-hash-eleventy-"));
+  const site: Site = {
+    dir,
+    input: join(dir, "site"),
+    output: join(dir, "_site"),
+    root: join(dir, "static"),
+    html: (page) => readFileSync(join(dir, "_site", page, "index.html"), "utf8"),
+  };
+  for (const [name, content] of Object.entries(pages)) write(join(site.input, name), content);
+  for (const [name, content] of Object.entries(statics)) write(join(site.root, name), content);
+  sites.push(site);
+  return site;
+}
+
+function write(file: string, content: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content);
+}
+
+/** Rewrites a file as an editor save does, with a later mtime. */
+function edit(file: string, content: string): void {
+  writeFileSync(file, content);
+  const later = new Date(statSync(file).mtimeMs + 5_000);
+  utimesSync(file, later, later);
+}
+
+function eleventy(site: Site, config: (eleventyConfig: any) => void): Eleventy {
+  return new Eleventy(site.input, site.output, { quietMode: true, configPath: false, config });
+}
+
+/** Builds the site with the plugin (added after `before`, if given) and returns the Eleventy instance. */
+async function build(site: Site, options: StaticHashPluginOptions = {}, before?: (eleventyConfig: any) => void): Promise<Eleventy> {
+  const elev = eleventy(site, (eleventyConfig) => {
+    before?.(eleventyConfig);
+    eleventyConfig.addPlugin(staticHash, { roots: [site.root], ...options });
+  });
+  await elev.write();
+  return elev;
+}
+
+/** Every message along Eleventy's chain of wrapped errors (`originalError`, `cause`), as its CLI prints them. */
+function messages(error: unknown): string {
+  const seen: string[] = [];
+  let current = error as { message?: string; originalError?: unknown; cause?: unknown } | undefined;
+  while (current && seen.length < 10) {
+    seen.push(String(current.message));
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return seen.join("\n");
+}
+
+async function buildFailure(site: Site, options: StaticHashPluginOptions = {}, before?: (eleventyConfig: any) => void): Promise<string> {
+  try {
+    await build(site, options, before);
+  } catch (error) {
+    return messages(error);
+  }
+  throw new Error("the build succeeded; expected it to fail");
+}
+
+const inputPath = (site: Site, page: string) => relative(process.cwd(), join(site.input, page)).split("\\").join("/");
+
+describe("every template language of one build", () => {
+  test("Nunjucks, Liquid, Markdown (through Liquid and through Nunjucks) and 11ty.js print the hashed URLs", async () => {
+    const site = makeSite({
+      "njk.njk": `{% static "css/app.css" %}|{{ "js/app.js" | static }}|{% static "css/app.css?v=1" %}|{% integrity "js/app.js" %}|{{ "js/app.js" | integrity }}|{% set asset = "css/app.css" %}{% static asset as url %}[{{ url }}]`,
+      "liquid.liquid": `{% static "css/app.css" %}|{{ "js/app.js" | static }}|{% static "css/app.css?v=1" %}|{% integrity "js/app.js" %}|{% assign asset = "css/app.css" %}{% static asset %}|{{ asset | static }}`,
+      "md-liquid.md": `# Page\n\n[css]({% static "css/app.css" %})`,
+      "md-njk.md": `---\ntemplateEngineOverride: njk,md\n---\n# Page\n\n[css]({% static "css/app.css?v=1" %})`,
+      "js.11ty.js": "module.exports = function () { return [this.static('css/app.css'), this.static('css/app.css?v=1'), this.integrity('js/app.js')].join('|'); };",
+    });
+    await build(site);
+
+    expect(site.html("njk")).toBe(
+      `/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|/static/css/app.css?v=1&amp;${FOO}|${FOO_SRI}|${FOO_SRI}|[/static/css/app.css?${FOO}]`,
+    );
+    // Liquid prints the URL as is: no escaping.
+    expect(site.html("liquid")).toBe(
+      `/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|/static/css/app.css?v=1&${FOO}|${FOO_SRI}|/static/css/app.css?${FOO}|/static/css/app.css?${FOO}`,
+    );
+    expect(site.html("md-liquid")).toBe(`<h1>Page</h1>\n<p><a href="/static/css/app.css?${FOO}">css</a></p>\n`);
+    // Nunjucks escapes & once, and markdown-it keeps the entity as it is.
+    expect(site.html("md-njk")).toBe(`<h1>Page</h1>\n<p><a href="/static/css/app.css?v=1&amp;${FOO}">css</a></p>\n`);
+    expect(site.html("js")).toBe(`/static/css/app.css?${FOO}|/static/css/app.css?v=1&${FOO}|${FOO_SRI}`);
+  });
+
+  test("baseUrl, accuracy and the other StaticFiles options reach every language", async () => {
+    const site = makeSite({
+      "njk.njk": `{% static "css/app.css" %}`,
+      "liquid.liquid": `{% static "css/app.css" %}`,
+    });
+    await build(site, { baseUrl: "https://cdn.example.com/s", accuracy: 8 });
+    expect(site.html("njk")).toBe(`https://cdn.example.com/s/css/app.css?${FOO}b5`);
+    expect(site.html("liquid")).toBe(`https://cdn.example.com/s/css/app.css?${FOO}b5`);
+  });
+});
+
+describe("filename mode", () => {
+  test("URLs carry the hash in the file name and the hashed copies are written under baseUrl's path", async () => {
+    const site = makeSite(
+      { "njk.njk": `{% static "css/app.css" %}`, "liquid.liquid": `{{ "js/app.js" | static }}` },
+      { "css/app.css": "foo", "js/app.js": "bar", "img/logo.svg": "<svg/>", ".env": "secret", "css/old.css~": "x" },
+    );
+    await build(site, { mode: "filename" });
+    expect(site.html("njk")).toBe(`/static/css/app.${FOO}.css`);
+    expect(site.html("liquid")).toBe(`/static/js/app.${BAR}.js`);
+    const staticOut = join(site.output, "static");
+    expect(readFileSync(join(staticOut, `css/app.${FOO}.css`), "utf8")).toBe("foo");
+    expect(readFileSync(join(staticOut, `js/app.${BAR}.js`), "utf8")).toBe("bar");
+    // Every file of the roots, referenced or not, as Django's collectstatic; dotfiles and backups skipped.
+    expect(readdirSync(join(staticOut, "img"))).toEqual(["logo.1c3ba3.svg"]);
+    expect(existsSync(join(staticOut, ".env"))).toBe(false);
+    expect(readdirSync(join(staticOut, "css"))).toEqual([`app.${FOO}.css`]);
+  });
+
+  test("a CDN baseUrl writes the copies under its path", async () => {
+    const site = makeSite({ "njk.njk": `{% static "css/app.css" %}` });
+    await build(site, { mode: "filename", baseUrl: "https://cdn.example.com/assets/v1/" });
+    expect(site.html("njk")).toBe(`https://cdn.example.com/assets/v1/css/app.${FOO}.css`);
+    expect(readFileSync(join(site.output, "assets/v1/css", `app.${FOO}.css`), "utf8")).toBe("foo");
+  });
+});
+
+describe("angle: true", () => {
+  test("<% static %> in Nunjucks, keeping the user's Nunjucks options", async () => {
+    const site = makeSite({ "njk.njk": `<% static "css/app.css" %>|{{ "js/app.js" | static }}|<% integrity "js/app.js" %>|{% static "css/app.css" %}` });
+    let environmentOptions: Record<string, unknown> = {};
+    await build(site, { angle: true }, (eleventyConfig) => {
+      eleventyConfig.setNunjucksEnvironmentOptions({ dev: true, trimBlocks: true });
+      eleventyConfig.amendLibrary("njk", (env: { opts: Record<string, unknown> }) => {
+        environmentOptions = env.opts;
+      });
+    });
+    expect(site.html("njk")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|${FOO_SRI}|{% static "css/app.css" %}`);
+    expect(environmentOptions).toMatchObject({ dev: true, trimBlocks: true, tags: { blockStart: "<%", blockEnd: "%>" } });
+  });
+
+  test("without angle, Eleventy's Nunjucks keeps its dev: true default", async () => {
+    const site = makeSite({ "njk.njk": `{% static "css/app.css" %}` });
+    let environmentOptions: Record<string, unknown> = {};
+    await build(site, {}, (eleventyConfig) =>
+      eleventyConfig.amendLibrary("njk", (env: { opts: Record<string, unknown> }) => {
+        environmentOptions = env.opts;
+      }),
+    );
+    expect(environmentOptions.dev).toBe(true);
+    expect(environmentOptions.tags).toBeUndefined();
+  });
+});
+
+describe("a missing file fails the build, naming the template and the asset", () => {
+  const cases: Array<[string, string, string, ((eleventyConfig: any) => void)?]> = [
+    ["Nunjucks", "page.njk", `ok\n{% static "css/missing.css" %}`],
+    ["Nunjucks filter", "page.njk", `{{ "css/missing.css" | static }}`],
+    ["Liquid", "page.liquid", `{% static "css/missing.css" %}`],
+    ["Markdown", "page.md", `# Title\n\n{{ "css/missing.css" | static }}`],
+    ["11ty.js", "page.11ty.js", `module.exports = function () { return this.static("css/missing.css"); };`],
+  ];
+  test.each(cases)("%s", async (_language, page, content, before) => {
+    const site = makeSite({ [page]: content });
+    const message = await buildFailure(site, {}, before);
+    expect(message).toContain(inputPath(site, page));
+    expect(message).toContain(`"css/missing.css" was not found`);
+  });
+
+  test("Liquid and 11ty.js put the page's path in the static-hash error itself", async () => {
+    const site = makeSite({ "page.liquid": `{{ "css/missing.css" | static }}` });
+    const message = await buildFailure(site);
+    expect(message).toContain(`static in ${inputPath(site, "page.liquid")}: Static file "css/missing.css" was not found`);
+  });
+});
+
+describe("watch", () => {
+  test("after an edit under the roots, Eleventy's watch rebuild prints the new hash (even with stat checks off)", async () => {
+    const site = makeSite({ "njk.njk": `{% static "css/app.css" %}|{% static "js/app.js" %}` });
+    // Eleventy watches paths inside the project only: run it from the site's folder, as its CLI would be.
+    const cwd = process.cwd();
+    process.chdir(site.dir);
+    try {
+      // Relative roots resolve against the project folder; stat checks off, so only the watch hook can refresh a hash.
+      const elev = new Eleventy("site", "_site", {
+        quietMode: true,
+        configPath: false,
+        config: (eleventyConfig: any) => eleventyConfig.addPlugin(staticHash, { roots: ["static"], watch: false }),
+      });
+      await elev.init();
+      await elev.watch();
+      try {
+        expect(site.html("njk")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}`);
+        // chokidar may miss a save made the instant it is ready: save again until a rebuild shows up.
+        for (let polls = 0; !site.html("njk").includes(BAR); polls++) {
+          if (polls % 40 === 0) edit(join(site.root, "css/app.css"), "bar");
+          await sleep(25);
+        }
+        expect(site.html("njk")).toBe(`/static/css/app.css?${BAR}|/static/js/app.js?${FOO}`);
+      } finally {
+        await elev.stopWatch();
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test("the second write() of the same Eleventy after an edit prints the new hash", async () => {
+    const site = makeSite({ "liquid.liquid": `{% static "css/app.css" %}`, "njk.njk": `{% static "css/app.css" %}` });
+    const elev = await build(site);
+    expect(site.html("liquid")).toBe(`/static/css/app.css?${FOO}`);
+    edit(join(site.root, "css/app.css"), "bar");
+    await elev.write();
+    expect(site.html("liquid")).toBe(`/static/css/app.css?${BAR}`);
+    expect(site.html("njk")).toBe(`/static/css/app.css?${BAR}`);
+  });
+});
+
+describe("options", () => {
+  test("files and StaticFiles options together are refused", async () => {
+    const site = makeSite({ "njk.njk": "x" });
+    const message = await buildFailure(site, { files: new StaticFiles({ roots: [site.root] }) });
+    expect(message).toContain("Pass either `files`");
+  });
+});

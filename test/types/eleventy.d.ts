@@ -1,0 +1,27 @@
+// Eleventy 3.1 ships no type declarations: the slice of its programmatic API the tests use.
+declare module "@11ty/eleventy" {
+  export interface EleventyOptions {
+    configPath?: string | false;
+    quietMode?: boolean;
+    config?: (eleventyConfig: any) => void | Promise<void>;
+  }
+  export interface TemplateResult {
+    inputPath: string;
+    outputPath: string | false;
+    url: string | false;
+    content: string;
+  }
+  export default class Eleventy {
+    constructor(input?: string, output?: string, options?: EleventyOptions);
+    write(): Promise<unknown>;
+    toJSON(): Promise<TemplateResult[]>;
+    init(): Promise<void>;
+    watch(): Promise<void>;
+    stopWatch(): Promise<void>;
+  }
+}
+
+declare module "@11ty/eleventy-plugin-handlebars" {
+  const handlebarsPlugin: (eleventyConfig: any, options?: { eleventyLibraryOverride?: unknown }) => void;
+  export default handlebarsPlugin;
+}
