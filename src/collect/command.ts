@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { isStaticFileError } from "../core/errors.js";
 import { HASH_ALGORITHMS, type HashAlgorithm } from "../core/hash.js";
 import { collect, type CollectResult } from "./collect.js";
@@ -73,7 +73,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       continue;
     }
     if (!(VALUE_FLAGS as readonly string[]).includes(flag)) {
-      const near = [...VALUE_FLAGS, ...SWITCHES].find((known) => known.startsWith(flag.slice(0, 3)) && flag.length > 0);
+      const near = [...VALUE_FLAGS, ...SWITCHES]
+        .map((known) => ({ known, distance: editDistance(known, flag) }))
+        .filter(({ distance }) => distance <= 2 && flag.length > 2)
+        .sort((a, b) => a.distance - b.distance)[0]?.known;
       throw new UsageError(`Unknown option --${flag}${near ? ` (did you mean --${near}?)` : ""}. ${SEE_HELP}`);
     }
     let value: string | undefined;
@@ -183,7 +186,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const errors = result.problems.filter((problem) => problem.severity === "error").length;
   const warnings = result.problems.length - errors;
   if (!result.ok) {
-    io.stderr.write(`static-hash: collecting failed with ${plural(errors, "error")}; ${relative(process.cwd(), result.manifestFile) || result.manifestFile} was not changed.\n`);
+    io.stderr.write(`static-hash: collecting failed with ${plural(errors, "error")}; ${shownPath(result.manifestFile)} was not changed.\n`);
     return 1;
   }
   if (!quiet) io.stdout.write(summary(result, options.out, warnings) + "\n");
@@ -197,6 +200,25 @@ export function summary(result: CollectResult, out: string, warnings: number): s
   if (removed > 0) parts.push(`${removed} removed`);
   if (warnings > 0) parts.push(plural(warnings, "warning"));
   return `Collected ${plural(files, "file")} (${formatBytes(bytes)}) into ${out} in ${(durationMs / 1000).toFixed(2)} s: ${parts.join(", ")}.`;
+}
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/** Levenshtein distance, for "did you mean" on a mistyped flag. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function plural(count: number, noun: string): string {
