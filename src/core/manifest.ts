@@ -20,7 +20,8 @@ export interface Manifest {
 export function parseManifest(text: string, source: string, signature: FileSignature): Manifest {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // A byte order mark (some Windows editors add one) is no reason to refuse the file.
+    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (cause) {
     throw new StaticFileError(
       "STATIC_MANIFEST",
