@@ -7,12 +7,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Eleventy from "@11ty/eleventy";
+import { LRUCache } from "lru-cache";
 import { afterEach, describe, expect, test } from "vitest";
 import staticHash, { type StaticHashPluginOptions } from "../src/eleventy.js";
 import { StaticFiles } from "../src/index.js";
 
 const FOO = "0beec7"; // sha1("foo") cut to 6
 const BAR = "62cdb7"; // sha1("bar") cut to 6
+const FOO_SHA256 = "sha256-LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=";
 const FOO_SRI = "sha384-mMEf/f3VQGdrGhN8saIrKnA1DJpEFx1rEYDGvly7LuP3nVMsih3Z7y6OCOdSo7q7";
 
 interface Site {
@@ -100,7 +102,8 @@ describe("every template language of one build", () => {
       "liquid.liquid": `{% static "css/app.css" %}|{{ "js/app.js" | static }}|{% static "css/app.css?v=1" %}|{% integrity "js/app.js" %}|{% assign asset = "css/app.css" %}{% static asset %}|{{ asset | static }}`,
       "md-liquid.md": `# Page\n\n[css]({% static "css/app.css" %})`,
       "md-njk.md": `---\ntemplateEngineOverride: njk,md\n---\n# Page\n\n[css]({% static "css/app.css?v=1" %})`,
-      "js.11ty.js": "module.exports = function () { return [this.static('css/app.css'), this.static('css/app.css?v=1'), this.integrity('js/app.js')].join('|'); };",
+      "js.11ty.js": "module.exports = function () { return [this.static('css/app.css'), this.static('css/app.css?v=1'), this.integrity('js/app.js'), this.integrity('js/app.js', 'sha256')].join('|'); };",
+      "liquid-sri.liquid": `{{ "js/app.js" | integrity: "sha256" }}|{% integrity "js/app.js", "sha256" %}`,
     });
     await build(site);
 
@@ -114,7 +117,8 @@ describe("every template language of one build", () => {
     expect(site.html("md-liquid")).toBe(`<h1>Page</h1>\n<p><a href="/static/css/app.css?${FOO}">css</a></p>\n`);
     // Nunjucks escapes & once, and markdown-it keeps the entity as it is.
     expect(site.html("md-njk")).toBe(`<h1>Page</h1>\n<p><a href="/static/css/app.css?v=1&amp;${FOO}">css</a></p>\n`);
-    expect(site.html("js")).toBe(`/static/css/app.css?${FOO}|/static/css/app.css?v=1&${FOO}|${FOO_SRI}`);
+    expect(site.html("js")).toBe(`/static/css/app.css?${FOO}|/static/css/app.css?v=1&${FOO}|${FOO_SRI}|${FOO_SHA256}`);
+    expect(site.html("liquid-sri")).toBe(`${FOO_SHA256}|${FOO_SHA256}`);
   });
 
   test("baseUrl, accuracy and the other StaticFiles options reach every language", async () => {
@@ -211,21 +215,29 @@ describe("watch", () => {
     process.chdir(site.dir);
     try {
       // Relative roots resolve against the project folder; stat checks off, so only the watch hook can refresh a hash.
+      const cache = new LRUCache<string, object>({ max: 100 });
+      const files = new StaticFiles({ roots: ["static"], watch: false, cache });
       const elev = new Eleventy("site", "_site", {
         quietMode: true,
         configPath: false,
-        config: (eleventyConfig: any) => eleventyConfig.addPlugin(staticHash, { roots: ["static"], watch: false }),
+        config: (eleventyConfig: any) => eleventyConfig.addPlugin(staticHash, { files }),
       });
       await elev.init();
       await elev.watch();
       try {
         expect(site.html("njk")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}`);
+        const unrelated = cache.get("staticfiles_hash:0:js/app.js");
+        expect(unrelated).toBeDefined();
         // chokidar may miss a save made the instant it is ready: save again until a rebuild shows up.
         for (let polls = 0; !site.html("njk").includes(BAR); polls++) {
           if (polls % 40 === 0) edit(join(site.root, "css/app.css"), "bar");
           await sleep(25);
         }
         expect(site.html("njk")).toBe(`/static/css/app.css?${BAR}|/static/js/app.js?${FOO}`);
+        // Only the edited name was forgotten: the other hash is still the entry cached before the edit,
+        // and no new generation of the cache was started.
+        expect([...cache.keys()].sort()).toEqual(["staticfiles_hash:0:css/app.css", "staticfiles_hash:0:js/app.js"]);
+        expect(cache.get("staticfiles_hash:0:js/app.js")).toBe(unrelated);
       } finally {
         await elev.stopWatch();
       }
