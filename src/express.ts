@@ -24,13 +24,15 @@ export interface ServeStaticOptions {
   fallthrough?: boolean;
   /** `max-age` of immutable responses, in milliseconds (as serve-static). Default and maximum: one year. */
   maxAge?: number;
+  /** Only `false`, accepted for serve-static users: directories and index files are never served. */
+  index?: false;
 }
 
 /** A `(req, res, next?)` handler: Express middleware, or a plain `http` request listener (it answers 404 itself without `next`). */
 export type StaticMiddleware = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
 export const IMMUTABLE_MAX_AGE = 31_536_000_000;
-const OPTION_NAMES = ["fallthrough", "maxAge"];
+const OPTION_NAMES = ["fallthrough", "maxAge", "index"];
 
 /** How the request's hash is checked before the response may be marked immutable. */
 type Proof =
@@ -249,10 +251,13 @@ function resolveServeOptions(options: ServeStaticOptions): { fallthrough: boolea
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.includes(key)) {
-      throw new StaticFileError("STATIC_CONFIG", `serveStatic does not know the option \`${key}\`; it takes ${OPTION_NAMES.map((n) => `\`${n}\``).join(" and ")}.`);
+      throw new StaticFileError("STATIC_CONFIG", `serveStatic does not know the option \`${key}\`; it takes ${OPTION_NAMES.map((n) => `\`${n}\``).join(", ")}.`);
     }
   }
-  const { fallthrough = true, maxAge = IMMUTABLE_MAX_AGE } = options;
+  const { fallthrough = true, maxAge = IMMUTABLE_MAX_AGE, index = false } = options;
+  if (index !== false) {
+    throw new StaticFileError("STATIC_CONFIG", `serveStatic never serves directories or index files; option \`index\` can only be false, got ${JSON.stringify(index)}. Add a route for the page instead.`);
+  }
   if (typeof fallthrough !== "boolean") {
     throw new StaticFileError("STATIC_CONFIG", `serveStatic option \`fallthrough\` must be true or false; got ${JSON.stringify(fallthrough)}.`);
   }

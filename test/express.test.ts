@@ -245,6 +245,8 @@ describe("serveStatic options and Express errors", () => {
   test("bad options fail with STATIC_CONFIG and say what to fix", () => {
     expect(() => serveStatic({ roots: [site.root] }, { maxAge: -1 })).toThrow(expect.objectContaining({ code: "STATIC_CONFIG", message: expect.stringContaining("milliseconds") }));
     expect(() => serveStatic({ roots: [site.root] }, { fallthrough: "yes" as unknown as boolean })).toThrow(/true or false/);
-    expect(() => serveStatic({ roots: [site.root] }, { index: false } as ServeStaticOptions)).toThrow(/does not know the option `index`/);
+    expect(() => serveStatic({ roots: [site.root] }, { dotfiles: "allow" } as ServeStaticOptions)).toThrow(/does not know the option `dotfiles`; it takes `fallthrough`, `maxAge`, `index`/);
+    expect(() => serveStatic({ roots: [site.root] }, { index: "index.html" } as unknown as ServeStaticOptions)).toThrow(/never serves directories/);
+    expect(serveStatic({ roots: [site.root] }, { index: false })).toBeTypeOf("function");
   });
 });
