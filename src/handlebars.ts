@@ -1,0 +1,107 @@
+/**
+ * Handlebars adapter: the `static` and `integrity` helpers and, with `angle: true`, the
+ * `<<static "css/app.css">>` syntax.
+ *
+ *     const hb = Handlebars.create();
+ *     registerStatic(hb, { roots: ["static"] });
+ *     hb.compile('<link rel="stylesheet" href="{{static "css/app.css"}}">')({});
+ */
+import { StaticFileError, withLocation } from "./core/errors.js";
+import type { IntegrityAlgorithm } from "./core/hash.js";
+import type { StaticFilesOptions } from "./core/options.js";
+import { StaticFiles } from "./core/static-files.js";
+import { setAngleSyntax, type ParsingInstance } from "./handlebars-angle.js";
+
+/** The parts of a Handlebars instance this adapter uses (so handlebars' types are not required). */
+export interface HandlebarsInstance extends ParsingInstance {
+  registerHelper(name: string, helper: (...args: any[]) => unknown): void;
+}
+
+export interface RegisterStaticOptions {
+  /** Also rewrite `<<static …>>` and `<<integrity …>>` in every template this instance compiles. */
+  angle?: boolean;
+}
+
+/** What Handlebars passes as the last argument of every helper call. */
+interface HelperOptions {
+  name: string;
+  hash: Record<string, unknown>;
+  loc?: { start?: { line: number; column: number } };
+  fn?: unknown;
+}
+
+type Helper = "static" | "integrity";
+
+/**
+ * Registers the `static` and `integrity` helpers on a Handlebars instance (`Handlebars.create()`, the
+ * global `handlebars` module, express-handlebars' `engine.handlebars`, `hbs.handlebars`) and returns
+ * the `StaticFiles` behind them (made from `filesOrOptions` when options are given). Calling it again
+ * replaces the helpers, and its `angle` decides whether the instance keeps the `<<static>>` syntax.
+ */
+export function registerStatic(
+  handlebars: HandlebarsInstance,
+  filesOrOptions?: StaticFiles | StaticFilesOptions,
+  { angle = false }: RegisterStaticOptions = {},
+): StaticFiles {
+  if (!handlebars || typeof handlebars.registerHelper !== "function") {
+    throw new TypeError(
+      "registerStatic(handlebars, files) needs a Handlebars instance: Handlebars.create(), the handlebars module itself, express-handlebars' engine.handlebars or hbs.handlebars.",
+    );
+  }
+  const files = filesOrOptions instanceof StaticFiles ? filesOrOptions : new StaticFiles(filesOrOptions);
+  setAngleSyntax(handlebars, angle);
+  handlebars.registerHelper("static", helper("static", angle, 1, (name) => files.url(name)));
+  handlebars.registerHelper(
+    "integrity",
+    helper("integrity", angle, 2, (name, algorithm) => files.integrity(name, algorithm as IntegrityAlgorithm | undefined)),
+  );
+  return files;
+}
+
+/**
+ * A helper that checks how the template called it, makes one core call, and puts the helper's name
+ * and the template position in front of any error.
+ */
+function helper(tag: Helper, angle: boolean, maxArguments: number, run: (name: string, extra?: string) => string) {
+  const example = tag === "static" ? `{{static "css/app.css"}}` : `{{integrity "js/app.js"}}`;
+  const usage = angle ? `${example} or ${example.replace("{{", "<<").replace("}}", ">>")}` : example;
+  return function staticHashHelper(...args: unknown[]): string {
+    const options = isHelperOptions(args.at(-1)) ? (args.pop() as HelperOptions) : undefined;
+    const where = locate(tag, options);
+    if (args.length === 0) {
+      throw new StaticFileError("STATIC_INVALID_NAME", `${where}: {{${tag}}} needs a file name (a string, or a variable holding one), as in ${usage}.`);
+    }
+    if (args.length > maxArguments) {
+      const takes = tag === "static" ? "one file name" : 'a file name and an optional algorithm ("sha256", "sha384" or "sha512")';
+      throw new TypeError(`${where}: {{${tag}}} takes ${takes}, got ${args.length} arguments; write ${usage}.`);
+    }
+    const named = Object.keys(options?.hash ?? {});
+    if (named.length > 0) {
+      throw new TypeError(`${where}: {{${tag}}} takes no name=value arguments, got ${named.join(", ")}; write ${usage}.`);
+    }
+    if (typeof options?.fn === "function") {
+      throw new TypeError(`${where}: ${tag} is not a block helper: write ${usage}, without # and {{/${tag}}}.`);
+    }
+    try {
+      return run(asName(args[0]), args[1] === undefined ? undefined : asName(args[1]));
+    } catch (error) {
+      throw withLocation(error, where);
+    }
+  };
+}
+
+function isHelperOptions(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "hash" in value && "name" in value;
+}
+
+/** `static helper at line 3, column 5`, 1-based as editors count (Handlebars' `loc` column is 0-based). */
+function locate(tag: Helper, options: HelperOptions | undefined): string {
+  const start = options?.loc?.start;
+  return start ? `${tag} helper at line ${start.line}, column ${start.column + 1}` : `${tag} helper`;
+}
+
+/** A SafeString (from another helper) names the file by its text; anything else goes to the core as it is. */
+function asName(value: unknown): string {
+  const isSafeString = typeof value === "object" && value !== null && typeof (value as { toHTML?: unknown }).toHTML === "function";
+  return (isSafeString ? String(value) : value) as string;
+}
