@@ -3,9 +3,11 @@
 import fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Handlebars from "handlebars";
 import nunjucks from "nunjucks";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { StaticFiles, hashBytes } from "../../src/index.js";
+import { registerStatic } from "../../src/handlebars.js";
 import { angleTags, useStatic } from "../../src/nunjucks.js";
 
 // Names an attacker would try; several are real files below, the others are missing (missing: "ignore").
@@ -144,5 +146,51 @@ describe.each([true, false])("Nunjucks with autoescape %s", (autoescape) => {
     expect(html.split("|")).toHaveLength(2);
     expect(html.split("|")[0]).toBe(html.split("|")[1]);
     expect(unescapeHtml(html.split("|")[0])).toBe("/static/x.css?{{%207*7%20}}{%%20if%20true%20%}yes{%%20endif%20%}");
+  });
+});
+
+describe("Handlebars", () => {
+  const files = () => new StaticFiles({ roots: [root], missing: "ignore" });
+
+  test.each(NAMES)("the name %j comes out as one URL: escaped once by {{ }}, as is by {{{ }}}", (name) => {
+    const hb = Handlebars.create();
+    registerStatic(hb, files());
+    const url = files().url(name);
+    const escaped: Array<[string, string, string]> = [
+      ['<a href="{{static name}}">', '<a href="', '">'],
+      ['{{#with (static name) as |u|}}<link href="{{u}}">{{/with}}', '<link href="', '">'],
+    ];
+    for (const [template, before, after] of escaped) {
+      const html = hb.compile(template)({ name });
+      rendered++;
+      expect(unescapeHtml(attribute(html, before, after))).toBe(url);
+    }
+    // Triple-stash prints the URL unescaped: the core's encoding alone keeps the attribute closed.
+    const raw = hb.compile("<script src='{{{static name}}}'></script>")({ name });
+    rendered++;
+    expect(attribute(raw, "<script src='", "'></script>")).toBe(url);
+    const integrity = hb.compile('<script integrity="{{integrity name}}"></script>')({ name });
+    rendered++;
+    expect(integrity).toMatch(/^<script integrity="(sha384-[A-Za-z0-9+/]+=*)?"><\/script>$/);
+  });
+
+  test("angle syntax: <<static name>> with a hostile name keeps the attribute closed and prints the URL once", () => {
+    const hb = Handlebars.create();
+    registerStatic(hb, files(), { angle: true });
+    for (const name of NAMES) {
+      const html = hb.compile('<a href="<<static name>>">')({ name });
+      rendered++;
+      const value = attribute(html, '<a href="', '">');
+      expect([value, unescapeHtml(value)]).toContain(files().url(name));
+    }
+  });
+
+  test("a template cannot be injected through a name: {{ }} in a value stays text", () => {
+    const hb = Handlebars.create();
+    registerStatic(hb, files());
+    const name = "x.css?{{static 'x'}}{{#each this}}y{{/each}}";
+    const html = hb.compile("{{{static name}}}")({ name });
+    rendered++;
+    expect(html).toBe("/static/x.css?{{static%20%27x%27}}{{#each%20this}}y{{/each}}");
   });
 });
