@@ -14,7 +14,7 @@
  */
 
 /** What a Handlebars instance's `parse` (and `parseWithoutProcessing`) looks like. */
-type Parse = (input: unknown, options?: unknown) => unknown;
+type Parse = (input: any, options?: any) => unknown;
 
 /** The instance methods the angle syntax wraps: every template the instance compiles goes through `parse`. */
 export interface ParsingInstance {

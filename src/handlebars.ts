@@ -34,16 +34,18 @@ type Helper = "static" | "integrity";
 
 /**
  * Registers the `static` and `integrity` helpers on a Handlebars instance (`Handlebars.create()`, the
- * global `handlebars` module, express-handlebars' `engine.handlebars`, `hbs.handlebars`) and returns
+ * global `handlebars` module, express-handlebars' `engine.handlebars`, `hbs.handlebars`; an hbs or
+ * express-handlebars object itself stands for the instance it compiles with) and returns
  * the `StaticFiles` behind them (made from `filesOrOptions` when options are given). Calling it again
  * replaces the helpers, and its `angle` decides whether the instance keeps the `<<static>>` syntax.
  */
 export function registerStatic(
-  handlebars: HandlebarsInstance,
+  engine: HandlebarsInstance | { handlebars: HandlebarsInstance },
   filesOrOptions?: StaticFiles | StaticFilesOptions,
   { angle = false }: RegisterStaticOptions = {},
 ): StaticFiles {
-  if (!handlebars || typeof handlebars.registerHelper !== "function") {
+  const handlebars = handlebarsOf(engine);
+  if (!handlebars) {
     throw new TypeError(
       "registerStatic(handlebars, files) needs a Handlebars instance: Handlebars.create(), the handlebars module itself, express-handlebars' engine.handlebars or hbs.handlebars.",
     );
@@ -88,6 +90,15 @@ function helper(tag: Helper, angle: boolean, maxArguments: number, run: (name: s
       throw withLocation(error, where);
     }
   };
+}
+
+/** The instance itself, or the one an hbs or express-handlebars object compiles with (its `.handlebars`). */
+function handlebarsOf(engine: unknown): HandlebarsInstance | undefined {
+  const isInstance = (value: unknown): value is HandlebarsInstance =>
+    typeof value === "object" && value !== null && typeof (value as HandlebarsInstance).registerHelper === "function";
+  const inner = (engine as { handlebars?: unknown } | undefined)?.handlebars;
+  if (isInstance(inner)) return inner;
+  return isInstance(engine) ? engine : undefined;
 }
 
 function isHelperOptions(value: unknown): boolean {
