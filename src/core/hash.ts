@@ -23,14 +23,32 @@ export interface FileSignature {
   readonly mtimeMs: number;
   readonly ctimeMs: number;
   readonly ino: number;
+  /**
+   * The file changed within one timestamp tick of being read: a second write in that tick could keep
+   * size, times and inode, so this signature matches no other and the file is read again next time.
+   */
+  readonly racy?: boolean;
 }
 
 export function signatureOf(stats: Stats): FileSignature {
   return { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino };
 }
 
+/**
+ * The signature of a file whose reading started at `readAt` (`Date.now()`), marked racy when it last
+ * changed less than a timestamp tick before: a few ms on most file systems, whole seconds (2 s on FAT)
+ * where timestamps have no fraction.
+ */
+export function signatureReadAt(stats: Stats, readAt: number): FileSignature {
+  const signature = signatureOf(stats);
+  const tick = stats.mtimeMs % 1000 === 0 && stats.ctimeMs % 1000 === 0 ? RACY_WHOLE_SECONDS : RACY_FINE;
+  return Math.max(stats.mtimeMs, stats.ctimeMs) > readAt - tick ? { ...signature, racy: true } : signature;
+}
+const RACY_FINE = 100;
+const RACY_WHOLE_SECONDS = 2000;
+
 export function sameSignature(a: FileSignature, b: FileSignature): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && !a.racy && !b.racy;
 }
 
 export interface FileDigests {
@@ -51,6 +69,7 @@ export function digestFile(file: string, algorithms: readonly string[]): FileDig
   const fd = openSync(file, OPEN_FLAGS);
   try {
     for (let attempt = 0; ; attempt++) {
+      const readAt = Date.now();
       const before = fstatSync(fd);
       if (!before.isFile()) {
         const kind = before.isDirectory() ? "EISDIR" : "EINVAL";
@@ -69,9 +88,10 @@ export function digestFile(file: string, algorithms: readonly string[]): FileDig
         position += read;
       }
       const signature = signatureOf(before);
-      const after = signatureOf(fstatSync(fd));
+      const afterStats = fstatSync(fd);
+      const after = signatureOf(afterStats);
       if (sameSignature(signature, after) && position === after.size) {
-        return { digests: new Map(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest()])), signature: after };
+        return { digests: new Map(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest()])), signature: signatureReadAt(afterStats, readAt) };
       }
       if (attempt >= 4) {
         const error = new Error(`EBUSY: file kept changing while it was read, read '${file}'`) as NodeJS.ErrnoException;

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { StaticFileError } from "./errors.js";
-import { signatureOf, type FileSignature } from "./hash.js";
+import { signatureReadAt, type FileSignature } from "./hash.js";
 
 /** Manifest versions Django writes (3.2 writes "1.0", 4.2+ write "1.1"); both are read. */
 export const MANIFEST_VERSIONS = ["1.0", "1.1"] as const;
@@ -60,7 +60,7 @@ export function readManifest(file: string): Manifest {
   let text: string;
   let signature: FileSignature;
   try {
-    signature = signatureOf(statSync(file));
+    signature = signatureReadAt(statSync(file), Date.now());
     text = readFileSync(file, "utf8");
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;

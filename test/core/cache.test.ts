@@ -1,10 +1,11 @@
 // The hash cache: watch revalidation by stat, invalidation, the lru-cache bound, key layout, sharing.
-import { renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, utimesSync, writeFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { LRUCache } from "lru-cache";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { signatureReadAt, type FileSignature } from "../../src/core/hash.js";
 import { StaticFiles } from "../../src/index.js";
-import { removeTempFolders, tempRoot } from "./temp-folders.js";
+import { removeTempFolders, settle, tempRoot } from "./temp-folders.js";
 
 afterAll(removeTempFolders);
 
@@ -64,9 +65,10 @@ describe("watch: true", () => {
     expect(files.url("app.css")).toBe("/static/app.css?bbe960");
   });
 
-  test("reuses the cached entry while the file is unchanged", () => {
+  test("reuses the cached entry while the file is unchanged", async () => {
     const root = tempRoot({});
     writeOld(join(root, "app.css"), "foo");
+    await settle();
     const cache = new LRUCache<string, object>({ max: 10 });
     const files = new StaticFiles({ roots: [root], watch: true, cache });
     expect(files.url("app.css")).toBe("/static/app.css?0beec7");
@@ -75,6 +77,37 @@ describe("watch: true", () => {
     expect(files.url("app.css")).toBe("/static/app.css?0beec7");
     expect(files.hash("/app.css?x")).toBe("0beec7");
     expect(cache.get("staticfiles_hash:0:app.css")).toBe(entry);
+  });
+
+  test("a file changed within a timestamp tick of being hashed is hashed again, until it has aged", async () => {
+    // Where timestamps are coarse (a few ms, or whole seconds), a second same-size write in the same
+    // tick keeps size, mtime, ctime and inode: such a fresh entry is never trusted.
+    const root = tempRoot({ "app.css": "foo" });
+    const cache = new LRUCache<string, { signature: FileSignature }>({ max: 10 });
+    const files = new StaticFiles({ roots: [root], watch: true, cache });
+    expect(files.url("app.css")).toBe("/static/app.css?0beec7");
+    const fresh = cache.get("staticfiles_hash:0:app.css")!;
+    expect(fresh.signature.racy).toBe(true);
+    expect(files.url("app.css")).toBe("/static/app.css?0beec7");
+    expect(cache.get("staticfiles_hash:0:app.css")).not.toBe(fresh);
+    await settle();
+    expect(files.url("app.css")).toBe("/static/app.css?0beec7");
+    const aged = cache.get("staticfiles_hash:0:app.css")!;
+    expect(aged.signature.racy).toBeUndefined();
+    expect(files.url("app.css")).toBe("/static/app.css?0beec7");
+    expect(cache.get("staticfiles_hash:0:app.css")).toBe(aged);
+  });
+
+  test("the tick is whole seconds where timestamps have no fraction", () => {
+    const stats = (mtimeMs: number, ctimeMs = mtimeMs) => ({ size: 3, mtimeMs, ctimeMs, ino: 7 }) as Stats;
+    // Fine timestamps: racy within 100 ms.
+    expect(signatureReadAt(stats(10_000.25), 10_050).racy).toBe(true);
+    expect(signatureReadAt(stats(10_000.25), 10_200).racy).toBeUndefined();
+    // Whole-second timestamps (FAT, some network file systems): racy within 2 s.
+    expect(signatureReadAt(stats(10_000), 11_500).racy).toBe(true);
+    expect(signatureReadAt(stats(10_000), 12_500).racy).toBeUndefined();
+    // A later ctime (chmod, rename, utimes) counts too.
+    expect(signatureReadAt(stats(5_000.5, 10_000.25), 10_050).racy).toBe(true);
   });
 
   test("a file that vanishes and comes back is followed", () => {

@@ -40,3 +40,8 @@ export function thrown(call: () => unknown): Error & { code?: string; asset?: st
   }
   throw new Error("expected the call to throw, and it returned");
 }
+
+/** Waits until files written before now are older than a file-system timestamp tick, so their stat is trusted. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 150));
+}
