@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
-import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readdir, readFile, rm, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { digestFile, hashBytes } from "../core/hash.js";
 import { hashedPath } from "../core/names.js";
@@ -105,7 +106,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     stats: { ...stats, durationMs: performance.now() - started },
   });
 
-  const sources = await findSourceFiles(settings.roots);
+  const sources = findSourceFiles(settings.roots);
   const shadowed = sources.get(MANIFEST_NAME);
   if (shadowed) {
     problems.push(manifestShadowed(MANIFEST_NAME, shadowed.path));
@@ -175,25 +176,30 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
 
   // Write: copies first, the manifest last, so a crash leaves the previous manifest in place.
   await removeStaleTempFiles(out);
-  const pending = [...outputs.values()];
-  const touchedFolders = new Set<string>();
+  const total = outputs.size;
+  const pending: Output[] = [];
   done = 0;
+  for (const output of outputs.values()) {
+    if (!holds(join(out, output.name), output, algorithm)) pending.push(output);
+    else {
+      stats.unchanged++;
+      onProgress?.({ phase: "write", done: ++done, total });
+    }
+  }
+  const touchedFolders = new Set<string>();
   let failed = false;
   await inParallel(pending, WRITE_CONCURRENCY, async (output) => {
     if (failed) return;
-    const target = join(out, ...output.name.split("/"));
+    const target = join(out, output.name);
     try {
-      if (await holds(target, output, algorithm)) stats.unchanged++;
-      else {
-        await writeFileAtomic(target, output.content);
-        touchedFolders.add(dirname(target));
-        stats.written++;
-      }
+      await writeFileAtomic(target, output.content);
+      touchedFolders.add(dirname(target));
+      stats.written++;
     } catch (error) {
       failed = true;
       problems.push(writeFailed(target, error));
     }
-    onProgress?.({ phase: "write", done: ++done, total: pending.length });
+    onProgress?.({ phase: "write", done: ++done, total });
   });
   if (failed) return finish(undefined);
   for (const folder of touchedFolders) await syncFolder(folder);
@@ -315,10 +321,14 @@ function manifestOf(paths: Record<string, string>, algorithm: CollectSettings["a
 }
 
 /** True when `target` already holds the output's content (same size, same digest): it is not rewritten. */
-async function holds(target: string, output: Output, algorithm: CollectSettings["algorithm"]): Promise<boolean> {
-  const stats = await stat(target).catch(() => undefined);
+function holds(target: string, output: Output, algorithm: CollectSettings["algorithm"]): boolean {
+  const stats = statSync(target, { throwIfNoEntry: false });
   if (!stats?.isFile() || stats.size !== output.size) return false;
-  return digestFile(target, [algorithm]).digests.get(algorithm)!.toString("hex") === output.hex;
+  try {
+    return digestFile(target, [algorithm]).digests.get(algorithm)!.toString("hex") === output.hex;
+  } catch {
+    return false; // unreadable: writing it again says why, if it still fails
+  }
 }
 
 /** `--clear`: removes every file of `out` not in `keep` (old hashed copies, files gone from the roots), then empty folders. */

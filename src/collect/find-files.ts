@@ -1,4 +1,4 @@
-import { readdir, realpath, stat } from "node:fs/promises";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** A file of the roots, under the name it is collected as. */
@@ -19,34 +19,30 @@ export function isIgnored(entryName: string): boolean {
  * Every file of the roots by name, sorted by name; when two roots hold the same name the first
  * root wins, as in Django. Symbolic links are followed (a link loop is visited once).
  */
-export async function findSourceFiles(roots: readonly string[]): Promise<Map<string, SourceFile>> {
+export function findSourceFiles(roots: readonly string[]): Map<string, SourceFile> {
   const found = new Map<string, SourceFile>();
   for (const root of roots) {
     const visited = new Set<string>();
-    const walk = async (folder: string, prefix: string): Promise<void> => {
-      const real = await realpath(folder);
+    // Synchronous on purpose: thousands of tiny stat calls are several times faster without a promise each.
+    const walk = (folder: string, prefix: string): void => {
+      const real = realpathSync(folder);
       if (visited.has(real)) return;
       visited.add(real);
-      const entries = await readdir(folder, { withFileTypes: true });
-      for (const entry of entries) {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
         if (isIgnored(entry.name)) continue;
         const path = join(folder, entry.name);
         const name = prefix + entry.name;
-        let isDirectory = entry.isDirectory();
-        let isFile = entry.isFile();
-        let size = -1;
-        if (entry.isSymbolicLink() || isFile) {
-          const stats = await stat(path).catch(() => undefined); // a dangling link is skipped
-          if (!stats) continue;
-          isDirectory = stats.isDirectory();
-          isFile = stats.isFile();
-          size = stats.size;
+        if (entry.isDirectory()) {
+          walk(path, name + "/");
+          continue;
         }
-        if (isDirectory) await walk(path, name + "/");
-        else if (isFile && !found.has(name)) found.set(name, { name, path, size });
+        if (found.has(name) || !(entry.isFile() || entry.isSymbolicLink())) continue;
+        const stats = statSync(path, { throwIfNoEntry: false }); // a dangling link is skipped
+        if (stats?.isDirectory()) walk(path, name + "/");
+        else if (stats?.isFile()) found.set(name, { name, path, size: stats.size });
       }
     };
-    await walk(root, "");
+    walk(root, "");
   }
   return new Map([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
