@@ -1,10 +1,11 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StaticFileError } from "./errors.js";
-import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
+import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, type FileDigests, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
 import { readManifest, type Manifest } from "./manifest.js";
 import { appendQueryAndFragment, encodePath, hashedPath, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
 import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
+import { digestFiles, planNames, planRoots } from "./warm.js";
 
 /** What the cache keeps for one name: the file it resolved to, its digests, and its signature then. */
 interface CacheEntry {
@@ -159,6 +160,36 @@ export class StaticFiles {
     if (this.options.manifest) this.manifestStale = true;
   }
 
+  /**
+   * Hashes every file of the roots (or only `names`) in worker threads, one per core, and fills the
+   * cache with what `url()` would compute, so later calls read no file for them. Resolves to the
+   * number of files hashed. A name that cannot be hashed is reported as `url()` reports it.
+   */
+  async warm(names?: Iterable<string>): Promise<number> {
+    const { cache, roots, algorithm, manifest } = this.options;
+    if (manifest) {
+      // With a manifest nothing is hashed to render: reading it is the whole warm-up.
+      this.currentManifest();
+      return 0;
+    }
+    if (!cache) return 0;
+    const generation = this.generation;
+    const { targets, unresolved } = names === undefined ? planRoots(roots) : planNames(roots, names);
+    const results = await digestFiles(targets, algorithm);
+    // invalidateCache() ran meanwhile: these digests may predate the change it announced.
+    if (this.generation !== generation) return 0;
+    let hashed = 0;
+    targets.forEach((target, index) => {
+      const result = results[index];
+      if (!result) return unresolved.push(target.path);
+      cache.set(this.cacheKey(target.path), cacheEntry(target.file, target.rootIndex, algorithm, result));
+      hashed++;
+    });
+    this.urls?.clear();
+    for (const name of unresolved) this.lookup(name);
+    return hashed;
+  }
+
   /** The manifest in use, or `undefined` without the `manifest` option. */
   get manifest(): Manifest | undefined {
     return this.manifestData || this.manifestStale ? this.currentManifest() : undefined;
@@ -216,13 +247,7 @@ export class StaticFiles {
         error,
       ) ?? null;
     }
-    const { algorithm } = this.options;
-    const hex = result.digests.get(algorithm)?.toString("hex") ?? "";
-    const integrity = new Map<string, string>();
-    for (const [name, digest] of result.digests) {
-      if ((INTEGRITY_ALGORITHMS as readonly string[]).includes(name)) integrity.set(name, `${name}-${digest.toString("base64")}`);
-    }
-    return { file, rootIndex, signature: result.signature, algorithm, hex, integrity };
+    return cacheEntry(file, rootIndex, this.options.algorithm, result);
   }
 
   /** With watch: is the cached file still the same file, and still the first root's? */
@@ -343,6 +368,16 @@ export class StaticFiles {
     cache?.set(key, entry);
     return entry;
   }
+}
+
+/** The cache entry of a file digested with `algorithm` (and any integrity algorithms read alongside). */
+function cacheEntry(file: string, rootIndex: number, algorithm: string, result: FileDigests): CacheEntry {
+  const hex = result.digests.get(algorithm)?.toString("hex") ?? "";
+  const integrity = new Map<string, string>();
+  for (const [name, digest] of result.digests) {
+    if ((INTEGRITY_ALGORITHMS as readonly string[]).includes(name)) integrity.set(name, `${name}-${digest.toString("base64")}`);
+  }
+  return { file, rootIndex, signature: result.signature, algorithm, hex, integrity };
 }
 
 /** The hash inside a filename-mode manifest value: `css/app.4e1243.css` for `css/app.css` -> `4e1243`. */

@@ -1,0 +1,237 @@
+// What `StaticFiles.warm()` hashes, and the worker threads that hash it: one per core.
+import { readdirSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { StaticFileError } from "./errors.js";
+import { digestFile, type FileDigests, type FileSignature } from "./hash.js";
+import { parseName } from "./names.js";
+
+/** A file to hash for a name: the file in the first root that has the name. */
+export interface WarmTarget {
+  /** The normalised name, as the cache keys it. */
+  readonly path: string;
+  readonly file: string;
+  readonly rootIndex: number;
+  readonly size: number;
+}
+
+/** What to hash, and the names the synchronous path must look up itself (it reports them exactly as `url()` does). */
+export interface WarmPlan {
+  readonly targets: WarmTarget[];
+  readonly unresolved: string[];
+}
+
+/** A batch of files sent to a worker. */
+export interface WarmBatch {
+  readonly id: number;
+  readonly files: readonly string[];
+  readonly algorithm: string;
+}
+
+/** A worker's answer for one file: its digest and signature, or the file system's error code. */
+export type WarmDigest = { readonly digest: Uint8Array; readonly signature: FileSignature } | { readonly error: string };
+
+const WORKER_URL = new URL("./warm-worker.js", import.meta.url);
+// A worker takes tens of milliseconds to start: below this much data per thread, fewer threads finish sooner.
+const BYTES_PER_THREAD = 32 * 1024 * 1024;
+// Small enough to share the files out evenly, large enough that messages cost nothing next to hashing.
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_FILES = 64;
+// Batches each worker holds at once, so it never waits for the next one.
+const IN_FLIGHT = 2;
+// As the synchronous path: these mean "not in this root, look in the next".
+const FILE_GONE = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
+
+/**
+ * Every file of the roots that a name leads to, the first root winning. An entry a name leads to but
+ * that is no regular file (a FIFO, a broken link) goes to `unresolved`, so `url()`'s own report
+ * surfaces it. A root that does not exist is a `STATIC_CONFIG` error.
+ */
+export function planRoots(roots: readonly string[]): WarmPlan {
+  const claimed = new Map<string, WarmTarget | null>();
+  roots.forEach((root, rootIndex) => {
+    const stats = statSync(root, { throwIfNoEntry: false });
+    if (!stats?.isDirectory()) {
+      throw new StaticFileError(
+        "STATIC_CONFIG",
+        `Cannot warm the cache: the root ${root} ${stats ? "is not a folder" : "does not exist"}. Check \`roots\`, or create the folder.`,
+      );
+    }
+    walk(root, "", rootIndex, claimed, new Set([`${stats.dev}:${stats.ino}`]));
+  });
+  const targets: WarmTarget[] = [];
+  const unresolved: string[] = [];
+  for (const [path, target] of claimed) {
+    if (target) targets.push(target);
+    else unresolved.push(path);
+  }
+  return { targets, unresolved };
+}
+
+function walk(folder: string, prefix: string, rootIndex: number, claimed: Map<string, WarmTarget | null>, visited: Set<string>): void {
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new StaticFileError("STATIC_CONFIG", `Cannot warm the cache: the folder ${folder} cannot be listed (${code}). Give the server's user read access to it, or remove it from the roots.`, { cause });
+  }
+  for (const entry of entries) {
+    const path = prefix + entry.name;
+    const file = join(folder, entry.name);
+    let stats;
+    try {
+      stats = entry.isDirectory() || entry.isFile() || entry.isSymbolicLink() ? statSync(file) : undefined;
+    } catch {
+      stats = undefined; // a broken or looping link: the name leads nowhere hashable
+    }
+    if (stats?.isDirectory()) {
+      const id = `${stats.dev}:${stats.ino}`;
+      // A link back up the tree would walk forever; what lies under it is reachable by a shorter name.
+      if (visited.has(id)) continue;
+      visited.add(id);
+      walk(file, path + "/", rootIndex, claimed, visited);
+      visited.delete(id);
+      continue;
+    }
+    if (claimed.has(path) || !reachable(path)) continue;
+    claimed.set(path, stats?.isFile() ? { path, file, rootIndex, size: stats.size } : null);
+  }
+}
+
+/** Whether `url(path)` looks this very path up: not when the file name holds `?`, `#` or `\`. */
+function reachable(path: string): boolean {
+  try {
+    const parsed = parseName(path);
+    return parsed.path === path && parsed.query === undefined && parsed.fragment === undefined && !parsed.directory;
+  } catch {
+    return false;
+  }
+}
+
+/** Where each name leads, searching the roots in order as `url()` does; names are parsed (and refused) as `url()` parses them. */
+export function planNames(roots: readonly string[], names: Iterable<string>): WarmPlan {
+  const targets: WarmTarget[] = [];
+  const unresolved: string[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    const { path, directory } = parseName(name);
+    if (directory || seen.has(path)) continue;
+    seen.add(path);
+    let target: WarmTarget | undefined;
+    let found = false;
+    for (let rootIndex = 0; rootIndex < roots.length && !found; rootIndex++) {
+      const file = join(roots[rootIndex], path);
+      let stats;
+      try {
+        stats = statSync(file);
+      } catch (error) {
+        if (FILE_GONE.has((error as NodeJS.ErrnoException).code ?? "")) continue;
+        found = true;
+        break;
+      }
+      if (stats.isDirectory()) continue;
+      found = true;
+      if (stats.isFile()) target = { path, file, rootIndex, size: stats.size };
+    }
+    if (target) targets.push(target);
+    else unresolved.push(name);
+  }
+  return { targets, unresolved };
+}
+
+/**
+ * Digests each file with `algorithm`. With enough to hash, the main thread and `threads - 1` worker
+ * threads share the files out (the main thread starts at once, while the workers boot).
+ * A file that cannot be read gives `undefined`.
+ */
+export async function digestFiles(
+  files: readonly { readonly file: string; readonly size: number }[],
+  algorithm: string,
+  threads = threadsFor(files),
+): Promise<(FileDigests | undefined)[]> {
+  const results: (FileDigests | undefined)[] = new Array(files.length);
+  const batches = batchesOf(files);
+  const store = (id: number, digests: readonly WarmDigest[]) => {
+    digests.forEach((answer, k) => {
+      results[batches[id][k]] =
+        "error" in answer
+          ? undefined
+          : { digests: new Map([[algorithm, Buffer.from(answer.digest.buffer, answer.digest.byteOffset, answer.digest.byteLength)]]), signature: answer.signature };
+    });
+  };
+  const pathsOf = (id: number) => batches[id].map((index) => files[index].file);
+  let next = 0;
+
+  const workers = Array.from({ length: Math.max(0, Math.min(threads - 1, batches.length - 1)) }, () => new Worker(WORKER_URL));
+  const working = workers.map(
+    (worker) =>
+      new Promise<void>((resolve, reject) => {
+        let pending = 0;
+        const send = () => {
+          if (next >= batches.length) return;
+          const id = next++;
+          pending++;
+          worker.postMessage({ id, files: pathsOf(id), algorithm } satisfies WarmBatch);
+        };
+        worker.on("message", ({ id, digests }: { id: number; digests: WarmDigest[] }) => {
+          store(id, digests);
+          pending--;
+          send();
+          if (pending === 0) resolve();
+        });
+        worker.on("error", (error) => reject(new Error(`A hashing thread of StaticFiles.warm() failed: ${error.message}`, { cause: error })));
+        worker.on("exit", (code) => reject(new Error(`A hashing thread of StaticFiles.warm() stopped early (exit code ${code}).`)));
+        for (let k = 0; k < IN_FLIGHT; k++) send();
+      }),
+  );
+  try {
+    while (next < batches.length) {
+      const id = next++;
+      store(id, digestBatch(pathsOf(id), algorithm));
+      // Between batches, let the workers' answers in so they get their next batch at once.
+      if (workers.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(working);
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return results;
+}
+
+/** Digests files one after the other, as a worker does with each batch it is sent. */
+export function digestBatch(files: readonly string[], algorithm: string): WarmDigest[] {
+  return files.map((file) => {
+    try {
+      const { digests, signature } = digestFile(file, [algorithm]);
+      return { digest: digests.get(algorithm)!, signature };
+    } catch (error) {
+      return { error: (error as NodeJS.ErrnoException).code ?? String(error) };
+    }
+  });
+}
+
+/** File indexes in batches, largest files first, so the last batches are small and the threads finish together. */
+function batchesOf(files: readonly { readonly size: number }[]): number[][] {
+  const order = files.map((_, index) => index).sort((a, b) => files[b].size - files[a].size);
+  const batches: number[][] = [];
+  let batch: number[] = [];
+  let bytes = 0;
+  for (const index of order) {
+    batch.push(index);
+    bytes += files[index].size;
+    if (bytes >= BATCH_BYTES || batch.length >= BATCH_FILES) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+function threadsFor(files: readonly { readonly size: number }[]): number {
+  const bytes = files.reduce((sum, { size }) => sum + size, 0);
+  return Math.min(availableParallelism(), Math.ceil(bytes / BYTES_PER_THREAD));
+}
