@@ -15,6 +15,7 @@ import {
   referenceNotFound,
   referenceOutsideRoots,
   unreadable,
+  unreadableFolder,
   writeFailed,
   type CollectProblem,
 } from "./problems.js";
@@ -106,7 +107,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     stats: { ...stats, durationMs: performance.now() - started },
   });
 
-  const sources = findSourceFiles(settings.roots);
+  const sources = findSourceFiles(settings.roots, (path, error) => problems.push(unreadableFolder(path, error)));
   const shadowed = sources.get(MANIFEST_NAME);
   if (shadowed) {
     problems.push(manifestShadowed(MANIFEST_NAME, shadowed.path));

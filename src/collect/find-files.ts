@@ -17,18 +17,26 @@ export function isIgnored(entryName: string): boolean {
 
 /**
  * Every file of the roots by name, sorted by name; when two roots hold the same name the first
- * root wins, as in Django. Symbolic links are followed (a link loop is visited once).
+ * root wins, as in Django. Symbolic links are followed (a link loop is visited once); FIFOs, sockets
+ * and devices are skipped. A folder that cannot be listed goes to `onUnreadable`.
  */
-export function findSourceFiles(roots: readonly string[]): Map<string, SourceFile> {
+export function findSourceFiles(roots: readonly string[], onUnreadable: (path: string, error: unknown) => void): Map<string, SourceFile> {
   const found = new Map<string, SourceFile>();
   for (const root of roots) {
     const visited = new Set<string>();
     // Synchronous on purpose: thousands of tiny stat calls are several times faster without a promise each.
     const walk = (folder: string, prefix: string): void => {
-      const real = realpathSync(folder);
-      if (visited.has(real)) return;
-      visited.add(real);
-      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      let entries;
+      try {
+        const real = realpathSync(folder);
+        if (visited.has(real)) return;
+        visited.add(real);
+        entries = readdirSync(folder, { withFileTypes: true });
+      } catch (error) {
+        onUnreadable(folder, error);
+        return;
+      }
+      for (const entry of entries) {
         if (isIgnored(entry.name)) continue;
         const path = join(folder, entry.name);
         const name = prefix + entry.name;

@@ -9,7 +9,7 @@ export type CollectProblemCode =
   | "SOURCE_MAP_NOT_FOUND"
   /** A stylesheet that is not UTF-8, so its references cannot be rewritten safely. */
   | "NOT_UTF8"
-  /** A file of the roots that cannot be read. */
+  /** A file or folder of the roots that cannot be read. */
   | "UNREADABLE"
   /** Two files that would be written under the same name with different contents. */
   | "NAME_CLASH"
@@ -90,6 +90,15 @@ export function unreadable(file: string, path: string, error: unknown): CollectP
     code: "UNREADABLE",
     message: `${file} cannot be read at ${path} (${reason}): check its permissions, or remove it from the roots.`,
     file,
+  };
+}
+
+export function unreadableFolder(path: string, error: unknown): CollectProblem {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return {
+    severity: "error",
+    code: "UNREADABLE",
+    message: `The folder ${path} cannot be listed (${reason}): check its permissions, or remove it from the roots.`,
   };
 }
 

@@ -1,9 +1,11 @@
 // Which files are collected and how they are written: roots, ignore patterns, both modes, manifest, reruns, --clear.
+import { execFileSync } from "node:child_process";
 import { readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StaticFiles } from "../../src/index.js";
 import { collect } from "../../src/collect/index.js";
+import { findSourceFiles } from "../../src/collect/find-files.js";
 import { collectTree, digest, readTree, tempFolder, writeTree } from "./trees.js";
 
 describe("what is collected", () => {
@@ -49,6 +51,18 @@ describe("what is collected", () => {
     const out = join(tempFolder("out"), "static");
     const result = await collect({ roots: root, out });
     expect(Object.keys(result.manifest!.paths)).toEqual(["a.txt", "linked/logo.svg", "logo.svg"]);
+  });
+
+  it("skips FIFOs (reading one would block forever) and reports a folder it cannot list", async () => {
+    const root = writeTree(tempFolder("root"), { "a.txt": "foo" });
+    execFileSync("mkfifo", [join(root, "pipe.css")]);
+    const out = join(tempFolder("out"), "static");
+    const result = await collect({ roots: root, out });
+    expect(result.problems).toEqual([]);
+    expect(result.manifest!.paths).toEqual({ "a.txt": "a.txt?0beec7" });
+    const unreadable: string[] = [];
+    expect(findSourceFiles([join(root, "gone")], (path, error) => unreadable.push(`${path} ${(error as NodeJS.ErrnoException).code}`)).size).toBe(0);
+    expect(unreadable).toEqual([`${join(root, "gone")} ENOENT`]);
   });
 
   it("filename mode: the original name is byte-identical to the source, the hashed copy holds the rewritten content", async () => {
