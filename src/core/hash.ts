@@ -47,8 +47,14 @@ export function signatureReadAt(stats: Stats, readAt: number): FileSignature {
 const RACY_FINE = 100;
 const RACY_WHOLE_SECONDS = 2000;
 
+/** The stats show no change: same size, mtime, ctime and inode (a racy signature may still hide one). */
+export function sameStats(a: FileSignature, b: FileSignature): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+/** The file is provably unchanged: same stats, and neither was read within a timestamp tick of a change. */
 export function sameSignature(a: FileSignature, b: FileSignature): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && !a.racy && !b.racy;
+  return sameStats(a, b) && !a.racy && !b.racy;
 }
 
 export interface FileDigests {

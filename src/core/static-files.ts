@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StaticFileError } from "./errors.js";
-import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, type FileDigests, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
+import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, sameStats, signatureOf, type FileDigests, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
 import { readManifest, type Manifest } from "./manifest.js";
 import { appendQueryAndFragment, encodePath, hashedPath, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
 import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
@@ -119,6 +119,7 @@ export class StaticFiles {
     if (sameSignature(fresh.signature, entry.signature)) entry.integrity.set(algorithm, value);
     // Changed since it was hashed: with watch the new content wins; without, the URL keeps its hash until invalidateCache().
     else if (this.options.watch) this.remember(parsed, fresh);
+    else if (sameStats(fresh.signature, entry.signature)) entry.integrity.set(algorithm, value);
     return value;
   }
 

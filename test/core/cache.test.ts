@@ -295,4 +295,15 @@ describe("integrity and hash stay consistent with the cache", () => {
     expect(files.hash("app.js")).toBe("0beec7");
     expect(files.url("app.js")).toBe("/static/app.js?0beec7");
   });
+  test("without watch, integrity() of a file hashed right after it was written is kept, like its hash", () => {
+    const root = tempRoot({ "app.js": "foo" });
+    const files = new StaticFiles({ roots: [root], watch: false });
+    expect(files.url("app.js")).toBe("/static/app.js?0beec7");
+    expect(files.integrity("app.js", "sha256")).toBe("sha256-LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=");
+    writeFileSync(join(root, "app.js"), "bar");
+    // Kept until invalidateCache(), as the URL's hash is: the file is not read again on every call.
+    expect(files.integrity("app.js", "sha256")).toBe("sha256-LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=");
+    files.invalidateCache();
+    expect(files.integrity("app.js", "sha256")).toBe("sha256-/N4rLtula/QIYB+3If6bXDONEO5CnqBPrlURto+/j7k=");
+  });
 });
