@@ -1,17 +1,10 @@
-// The example site: prints the hashed URL of every static file in templates/static.
-import { readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { join, relative } from "node:path";
-import { StaticFiles } from "static-hash";
+// `npm start`: the example site on 127.0.0.1 (PORT, default 3000). `NODE_ENV=production npm start` serves collected files.
+import { createSite } from "./app.js";
 
-const root = fileURLToPath(new URL("./static", import.meta.url));
-const files = new StaticFiles({ roots: [root] });
-
-function* walk(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else yield relative(root, full).split("\\").join("/");
-  }
-}
-for (const name of walk(root)) console.log(`${name.padEnd(24)} ${files.url(name)}`);
+const { app } = await createSite();
+const port = Number(process.env.PORT ?? 3000);
+app.listen(port, "127.0.0.1", (error) => {
+  if (error) throw error;
+  const mode = process.env.NODE_ENV === "production" ? "production: collected into templates/dist/static" : "development: edits to templates/static show on reload";
+  console.log(`static-hash example site at http://127.0.0.1:${port}/ (${mode})`);
+});
