@@ -212,7 +212,7 @@ export class StaticFiles {
     const { cache, watch, roots, algorithm } = this.options;
     const key = cache ? this.cacheKey(parsed.path) : "";
     const cached = cache?.get(key) as CacheEntry | undefined;
-    if (cached && cached.algorithm === algorithm && (!watch || this.unchanged(cached, parsed))) return cached;
+    if (cached && this.madeHere(cached, parsed) && (!watch || this.unchanged(cached, parsed))) return cached;
     const algorithms = integrityAlgorithm ? [algorithm, integrityAlgorithm] : [algorithm];
     const directories: string[] = [];
     for (let rootIndex = 0; rootIndex < roots.length; rootIndex++) {
@@ -249,6 +249,15 @@ export class StaticFiles {
       ) ?? null;
     }
     return cacheEntry(file, rootIndex, this.options.algorithm, result);
+  }
+
+  /**
+   * Whether an entry found under this instance's key is one this instance would have made: a cache
+   * shared under one keyPrefix by instances with other roots, algorithm or a manifest may hold another's.
+   */
+  private madeHere(entry: CacheEntry, parsed: ParsedName): boolean {
+    const root = this.options.roots[entry.rootIndex];
+    return entry.algorithm === this.options.algorithm && entry.hex !== "" && root !== undefined && entry.file === join(root, parsed.path);
   }
 
   /** With watch: is the cached file still the same file, and still the first root's? */

@@ -270,6 +270,26 @@ describe("keys on a shared LRUCache", () => {
     expect(md5.hash("app.css")).toBe("acbd18");
     expect(sha1.hash("app.css")).toBe("0beec7");
   });
+
+  test("instances sharing one prefix but not their roots, or one with a manifest, each get their own files' hashes", () => {
+    const first = tempRoot({ "app.css": "foo", "only-second.css": "" });
+    const second = tempRoot({ "app.css": "bar", "only-second.css": "baz", "staticfiles.json": '{"paths": {"app.css": "app.123abc.css"}, "version": "1.0"}' });
+    writeFileSync(join(second, "app.123abc.css"), "foo");
+    const cache = new LRUCache<string, object>({ max: 100 });
+    const a = new StaticFiles({ roots: [first], cache, watch: false });
+    const b = new StaticFiles({ roots: [second], cache, watch: false });
+    const ab = new StaticFiles({ roots: [second, first], cache, watch: false });
+    const m = new StaticFiles({ roots: [second], cache, watch: false, manifest: join(second, "staticfiles.json") });
+    for (let round = 0; round < 2; round++) {
+      expect(a.hash("app.css")).toBe("0beec7");
+      expect(b.hash("app.css")).toBe("62cdb7");
+      expect(ab.hash("only-second.css")).toBe("bbe960");
+      expect(a.hash("only-second.css")).toBe("da39a3");
+      expect(m.integrity("app.css", "sha256")).toBe("sha256-LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=");
+      expect(b.url("app.css")).toBe("/static/app.css?62cdb7");
+      expect(m.url("app.css")).toBe("/static/app.123abc.css");
+    }
+  });
 });
 
 describe("integrity and hash stay consistent with the cache", () => {
