@@ -164,6 +164,7 @@ function sendTarget(
     response.setHeader("Cache-Control", immutable ? `public, max-age=${maxAgeSeconds}, immutable` : "no-cache");
   });
   stream.on("stream", (file: ReadStream) => {
+    cutBeyondContentLength(file, res);
     if (!immutable || proof === "trusted" || proof === undefined) return;
     const expected = proof;
     file.on("open", (fd: number) => {
@@ -194,6 +195,23 @@ function withholdUnlessDigestMatches(file: ReadStream, res: ServerResponse, hex:
     hash.update(chunk);
     seen += chunk.length;
     if (seen >= total && hash.digest("hex") !== hex) {
+      file.unpipe(res);
+      res.destroy();
+    }
+  });
+}
+
+/**
+ * send reads one byte of a file that was empty when it stat'ed it (its range end is `max(0, size - 1)`):
+ * if the file has filled meanwhile, that byte would follow a `Content-Length: 0` response and be read
+ * as the start of the next response on the connection. The response is destroyed before it goes out.
+ */
+function cutBeyondContentLength(file: ReadStream, res: ServerResponse): void {
+  const declared = Number(res.getHeader("Content-Length"));
+  let seen = 0;
+  file.on("data", (chunk: Buffer | string) => {
+    seen += chunk.length;
+    if (seen > declared) {
       file.unpipe(res);
       res.destroy();
     }
