@@ -111,6 +111,30 @@ describe("serving collect output in query mode", () => {
   });
 });
 
+describe("a manifest that cannot be read", () => {
+  test("is a 500 that names it, never a file served without its rules", async () => {
+    const out = join(dir, "hand");
+    mkdirSync(out);
+    writeFileSync(join(out, "x.txt"), "foo");
+    const manifest = join(out, "staticfiles.json");
+    writeFileSync(manifest, JSON.stringify({ version: "1.0", paths: { "x.txt": "x.0beec7.txt" } }));
+    const files = new StaticFiles({ manifest, watch: true });
+    const app = express();
+    app.use(serveStatic(files));
+    const seen: string[] = [];
+    app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      seen.push(error.message);
+      res.status(error.status ?? 500).end();
+    });
+    server = createServer(app);
+    const origin = await listen(server);
+    expect(await get(origin, "/x.txt")).toEqual([200, "foo", "no-cache"]);
+    writeFileSync(manifest, "{ not json");
+    expect((await rawRequest(origin, "/x.txt")).status).toBe(500);
+    expect(seen).toEqual([expect.stringContaining(`The manifest ${manifest} is not valid JSON`)]);
+  });
+});
+
 describe("a file rewritten while it is served", () => {
   test("in place, mid-body: the response is cut short instead of finishing as immutable", async () => {
     // Larger than every socket buffer: the server cannot have read it all while the client does not read.

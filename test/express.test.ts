@@ -100,6 +100,14 @@ describe.each<Kind>(["express", "http"])("serveStatic on %s", (kind) => {
     }
   });
 
+  test("an empty file has the empty digest's hash and an empty body", async () => {
+    writeFileSync(join(site.root, "empty.txt"), "");
+    const files = new StaticFiles({ roots: [site.root] });
+    expect(files.url("empty.txt")).toBe("/static/empty.txt?da39a3");
+    const res = await rawRequest(await start(files), files.url("empty.txt"));
+    expect([res.status, res.body.length, res.headers["content-length"], res.headers["cache-control"]]).toEqual([200, 0, "0", IMMUTABLE]);
+  });
+
   test("the hash is the last &-separated part of the query", async () => {
     const origin = await start({ roots: [site.root] });
     expect((await rawRequest(origin, `/static/css/app.css?v=1&${FOO}`)).headers["cache-control"]).toBe(IMMUTABLE);
