@@ -534,3 +534,20 @@ describe("a manifest cut short, swapped or removed while the site runs", () => {
     expect(thrown(() => files.integrity("css/app.css")).code).toBe("STATIC_NOT_FOUND");
   });
 });
+
+describe("symlink policy (documented in the README's Security section)", () => {
+  test("a link inside a root is followed wherever it points; a name can still never climb out", () => {
+    const base = tempFolder();
+    const root = join(base, "static");
+    put(join(base, "vendor/lib.js"), "foo");
+    put(join(root, "app.css"), "bar");
+    fs.symlinkSync(join(base, "vendor/lib.js"), join(root, "lib.js"));
+    fs.symlinkSync(join(base, "vendor"), join(root, "vendor"));
+    const files = new StaticFiles({ roots: [root] });
+    expect(files.url("lib.js")).toBe("/static/lib.js?0beec7");
+    expect(files.url("vendor/lib.js")).toBe("/static/vendor/lib.js?0beec7");
+    // Through a linked folder, `..` is resolved in the name first: it climbs back into the root, not out of vendor/.
+    expect(files.url("vendor/../app.css")).toBe(`/static/app.css?${h6("bar")}`);
+    expect(thrown(() => files.url("vendor/../../vendor/lib.js")).code).toBe("STATIC_OUTSIDE_ROOT");
+  });
+});
