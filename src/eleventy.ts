@@ -8,15 +8,22 @@
  * `static-hash/handlebars`, Liquid and 11ty.js shortcodes and filters that call the same `StaticFiles`.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { StaticFiles, StaticFileError, hashedPath, withLocation, type StaticFilesOptions } from "./index.js";
 import { angleTags, useStatic, type NunjucksEnvironment } from "./nunjucks.js";
+import { registerStatic, type HandlebarsInstance } from "./handlebars.js";
 
 export interface StaticHashPluginOptions extends StaticFilesOptions {
-  /** `<% static "x" %>` blocks in Nunjucks (and Markdown preprocessed by it). */
+  /** `<% static "x" %>` blocks in Nunjucks (and Markdown preprocessed by it), `<<static "x">>` in Handlebars. */
   angle?: boolean;
   /** An existing `StaticFiles` to use (shared with `serveStatic`, say) instead of options: pass one or the other. */
   files?: StaticFiles;
+  /**
+   * The Handlebars instance `.hbs` pages compile with. Default: the one given to
+   * `@11ty/eleventy-plugin-handlebars` as `eleventyLibraryOverride`, else the `handlebars` module it loads.
+   */
+  handlebars?: HandlebarsInstance;
 }
 
 /** The parts of Eleventy's `eleventyConfig` this plugin uses. */
@@ -29,6 +36,7 @@ export interface EleventyConfig {
   addWatchTarget(target: string): void;
   on(event: string, listener: (...args: any[]) => unknown): unknown;
   readonly directories: { readonly output: string };
+  readonly plugins?: ReadonlyArray<{ plugin: unknown; options?: Record<string, unknown> }>;
 }
 
 type Helper = "static" | "integrity";
@@ -36,7 +44,7 @@ const HELPERS: readonly Helper[] = ["static", "integrity"];
 
 /** The Eleventy plugin: `eleventyConfig.addPlugin(staticHash, { roots: ["src/static"] })`. */
 export default function staticHash(eleventyConfig: EleventyConfig, options: StaticHashPluginOptions = {}): void {
-  const { angle = false, files: given, ...fileOptions } = options ?? {};
+  const { angle = false, files: given, handlebars, ...fileOptions } = options ?? {};
   if (given !== undefined && Object.keys(fileOptions).length > 0) {
     throw new StaticFileError(
       "STATIC_CONFIG",
@@ -62,7 +70,15 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
     eleventyConfig.addJavaScriptFilter(helper, call);
   }
 
+  let handlebarsBinding: HandlebarsBinding | undefined;
+  eleventyConfig.on("eleventy.before", () => {
+    handlebarsBinding?.release();
+    const instance = (handlebars as EleventyHandlebars | undefined) ?? handlebarsOfPlugin(eleventyConfig);
+    handlebarsBinding = instance ? bindHandlebars(instance, files, angle, eleventyConfig.directories.output) : undefined;
+  });
   eleventyConfig.on("eleventy.after", (event: { outputMode?: string } | undefined) => {
+    handlebarsBinding?.release();
+    handlebarsBinding = undefined;
     if (files.mode === "filename" && !files.manifest && (event?.outputMode ?? "fs") === "fs") {
       writeHashedCopies(files, eleventyConfig.directories.output);
     }
@@ -148,4 +164,94 @@ function namesUnderRoots(roots: readonly string[]): Set<string> {
   };
   for (const root of roots) if (existsSync(root)) walk(root, "");
   return names;
+}
+
+// --- Handlebars: helpers on the instance `.hbs` pages compile with, for one build at a time ---
+
+/** A Handlebars instance as Eleventy's Handlebars plugin holds it: the adapter's slice, plus what undoing needs. */
+type EleventyHandlebars = HandlebarsInstance & {
+  helpers: Record<string, unknown>;
+  unregisterHelper(name: string): void;
+};
+
+interface HandlebarsBinding {
+  release(): void;
+}
+
+// Every helper function this module put on an instance, so a leftover of a failed build is never "restored".
+const ourHelpers = new WeakSet<object>();
+
+/**
+ * Registers the helpers (and the angle syntax, or its absence) for one build and returns how to undo
+ * it. Eleventy's Handlebars plugin compiles with one module-wide instance, so whatever is left there
+ * would serve the next build. A failed build never reaches `eleventy.after`: its helpers then refuse
+ * pages of any other output folder rather than print this build's URLs there.
+ */
+function bindHandlebars(hb: EleventyHandlebars, files: StaticFiles, angle: boolean, output: string): HandlebarsBinding {
+  const helpersBefore = new Map(HELPERS.map((helper) => [helper, hb.helpers[helper]]));
+  const parsersBefore = { parse: hb.parse, parseWithoutProcessing: hb.parseWithoutProcessing };
+  registerStatic(hb, files, { angle });
+  for (const helper of HELPERS) hb.registerHelper(helper, onlyForOutput(helper, hb.helpers[helper] as (...args: any[]) => unknown, resolve(output)));
+  const helpersInstalled = new Map(HELPERS.map((helper) => [helper, hb.helpers[helper]]));
+  const parsersInstalled = { parse: hb.parse, parseWithoutProcessing: hb.parseWithoutProcessing };
+  for (const helper of helpersInstalled.values()) if (typeof helper === "function") ourHelpers.add(helper);
+  return {
+    release() {
+      for (const helper of HELPERS) {
+        if (hb.helpers[helper] !== helpersInstalled.get(helper)) continue; // replaced since: not ours to undo
+        const previous = helpersBefore.get(helper);
+        if (typeof previous === "function" && !ourHelpers.has(previous)) hb.registerHelper(helper, previous as (...args: any[]) => unknown);
+        else hb.unregisterHelper(helper);
+      }
+      for (const method of ["parse", "parseWithoutProcessing"] as const) {
+        if (hb[method] === parsersInstalled[method]) hb[method] = parsersBefore[method];
+      }
+    },
+  };
+}
+
+/** The page data Eleventy renders a Handlebars page with, as seen from a helper's last argument. */
+interface HelperOptions {
+  data?: { root?: { eleventy?: { directories?: { output?: string } } } };
+}
+
+/** The adapter's helper, for pages of the build that writes into `output` only. */
+function onlyForOutput(helper: Helper, adapterHelper: (...args: any[]) => unknown, output: string) {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    const pageOutput = (args.at(-1) as HelperOptions | undefined)?.data?.root?.eleventy?.directories?.output;
+    if (pageOutput === undefined || resolve(pageOutput) !== output) {
+      throw new Error(
+        `The ${helper} helper on this Handlebars instance belongs to the Eleventy build writing ${output}, which failed before it could remove it: add the static-hash plugin to this build's config to use ${helper}.`,
+      );
+    }
+    return adapterHelper.apply(this, args);
+  };
+}
+
+/**
+ * The Handlebars instance `@11ty/eleventy-plugin-handlebars` compiles with, when that plugin is in
+ * this build: its `eleventyLibraryOverride`, or the `handlebars` module it requires itself.
+ */
+function handlebarsOfPlugin(eleventyConfig: EleventyConfig): EleventyHandlebars | undefined {
+  const plugin = loadFromProject("@11ty/eleventy-plugin-handlebars");
+  if (!plugin) return undefined;
+  const entry = eleventyConfig.plugins?.find((candidate) => candidate.plugin === plugin.exports);
+  if (!entry) return undefined;
+  const override = entry.options?.eleventyLibraryOverride as EleventyHandlebars | undefined;
+  if (override && typeof override.registerHelper === "function") return override;
+  return createRequire(plugin.path)("handlebars") as EleventyHandlebars;
+}
+
+/** A package as the project resolves it (from the working directory, else from beside this library). */
+function loadFromProject(name: string): { path: string; exports: unknown } | undefined {
+  for (const from of [join(process.cwd(), "package.json"), import.meta.url]) {
+    try {
+      const require = createRequire(from);
+      const path = require.resolve(name);
+      return { path, exports: require(path) };
+    } catch {
+      // not installed there: try the next place
+    }
+  }
+  return undefined;
 }

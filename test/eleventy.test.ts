@@ -4,9 +4,12 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Eleventy from "@11ty/eleventy";
+import handlebarsPlugin from "@11ty/eleventy-plugin-handlebars";
+import Handlebars from "handlebars";
 import { LRUCache } from "lru-cache";
 import { afterEach, describe, expect, test } from "vitest";
 import staticHash, { type StaticHashPluginOptions } from "../src/eleventy.js";
@@ -132,6 +135,52 @@ describe("every template language of one build", () => {
   });
 });
 
+describe("Handlebars", () => {
+  const HBS_PAGE = `{{static "css/app.css"}}|{{static "css/app.css?v=1"}}|{{integrity "js/app.js"}}|<a href="{{static (concat "css/" "app.css")}}">`;
+
+  test("works whichever plugin is added first, and no build's helpers outlive it", async () => {
+    const mine = () => "the user's own static helper";
+    Handlebars.registerHelper("static", mine);
+    Handlebars.registerHelper("concat", (...args: unknown[]) => args.slice(0, -1).join(""));
+    try {
+      // The Handlebars plugin first, our plugin after it.
+      const first = makeSite({ "hbs.hbs": HBS_PAGE });
+      await build(first, {}, (eleventyConfig) => eleventyConfig.addPlugin(handlebarsPlugin));
+      expect(first.html("hbs")).toBe(`/static/css/app.css?${FOO}|/static/css/app.css?v&#x3D;1&amp;${FOO}|${FOO_SRI}|<a href="/static/css/app.css?${FOO}">`);
+      expect(Handlebars.helpers.static).toBe(mine);
+      expect(Handlebars.helpers.integrity).toBeUndefined();
+
+      // Our plugin first, in a second build of the same process with other roots and content.
+      const second = makeSite({ "hbs.hbs": HBS_PAGE }, { "css/app.css": "bar", "js/app.js": "foo" });
+      const elev = eleventy(second, (eleventyConfig) => {
+        eleventyConfig.addPlugin(staticHash, { roots: [second.root], baseUrl: "/assets/" });
+        eleventyConfig.addPlugin(handlebarsPlugin);
+      });
+      await elev.write();
+      expect(second.html("hbs")).toBe(`/assets/css/app.css?${BAR}|/assets/css/app.css?v&#x3D;1&amp;${BAR}|${FOO_SRI}|<a href="/assets/css/app.css?${BAR}">`);
+      expect(Handlebars.helpers.static).toBe(mine);
+
+      // A build without our plugin sees no static helper of an earlier build.
+      Handlebars.unregisterHelper("static");
+      const third = makeSite({ "hbs.hbs": `{{integrity "js/app.js"}}` });
+      const without = eleventy(third, (eleventyConfig) => eleventyConfig.addPlugin(handlebarsPlugin));
+      await expect(without.write()).rejects.toSatisfy((error) => /Missing helper: "integrity"/.test(messages(error)));
+    } finally {
+      Handlebars.unregisterHelper("static");
+      Handlebars.unregisterHelper("concat");
+    }
+  });
+
+  test("an instance given to the Handlebars plugin as eleventyLibraryOverride gets the helpers", async () => {
+    const own = Handlebars.create();
+    const site = makeSite({ "hbs.hbs": `{{static "css/app.css"}}` });
+    await build(site, {}, (eleventyConfig) => eleventyConfig.addPlugin(handlebarsPlugin, { eleventyLibraryOverride: own }));
+    expect(site.html("hbs")).toBe(`/static/css/app.css?${FOO}`);
+    expect(Handlebars.helpers.static).toBeUndefined();
+    expect(own.helpers.static).toBeUndefined();
+  });
+});
+
 describe("filename mode", () => {
   test("URLs carry the hash in the file name and the hashed copies are written under baseUrl's path", async () => {
     const site = makeSite(
@@ -159,16 +208,21 @@ describe("filename mode", () => {
 });
 
 describe("angle: true", () => {
-  test("<% static %> in Nunjucks, keeping the user's Nunjucks options", async () => {
-    const site = makeSite({ "njk.njk": `<% static "css/app.css" %>|{{ "js/app.js" | static }}|<% integrity "js/app.js" %>|{% static "css/app.css" %}` });
+  test("<% static %> in Nunjucks and <<static>> in Handlebars, keeping the user's Nunjucks options", async () => {
+    const site = makeSite({
+      "njk.njk": `<% static "css/app.css" %>|{{ "js/app.js" | static }}|<% integrity "js/app.js" %>|{% static "css/app.css" %}`,
+      "hbs.hbs": `<<static "css/app.css">>|{{static "js/app.js"}}|1 << 2`,
+    });
     let environmentOptions: Record<string, unknown> = {};
     await build(site, { angle: true }, (eleventyConfig) => {
       eleventyConfig.setNunjucksEnvironmentOptions({ dev: true, trimBlocks: true });
+      eleventyConfig.addPlugin(handlebarsPlugin);
       eleventyConfig.amendLibrary("njk", (env: { opts: Record<string, unknown> }) => {
         environmentOptions = env.opts;
       });
     });
     expect(site.html("njk")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|${FOO_SRI}|{% static "css/app.css" %}`);
+    expect(site.html("hbs")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|1 << 2`);
     expect(environmentOptions).toMatchObject({ dev: true, trimBlocks: true, tags: { blockStart: "<%", blockEnd: "%>" } });
   });
 
@@ -192,12 +246,34 @@ describe("a missing file fails the build, naming the template and the asset", ()
     ["Liquid", "page.liquid", `{% static "css/missing.css" %}`],
     ["Markdown", "page.md", `# Title\n\n{{ "css/missing.css" | static }}`],
     ["11ty.js", "page.11ty.js", `module.exports = function () { return this.static("css/missing.css"); };`],
+    ["Handlebars", "page.hbs", `{{static "css/missing.css"}}`, (eleventyConfig) => eleventyConfig.addPlugin(handlebarsPlugin)],
   ];
   test.each(cases)("%s", async (_language, page, content, before) => {
     const site = makeSite({ [page]: content });
     const message = await buildFailure(site, {}, before);
     expect(message).toContain(inputPath(site, page));
     expect(message).toContain(`"css/missing.css" was not found`);
+  });
+
+  test("the helpers a failed Handlebars build leaves behind refuse to serve another build", async () => {
+    const failed = makeSite({ "page.hbs": `{{static "css/missing.css"}}` });
+    await buildFailure(failed, {}, (eleventyConfig) => eleventyConfig.addPlugin(handlebarsPlugin));
+    try {
+      // Eleventy emits no event when a build fails, so the helper is still on the module-wide instance…
+      expect(Handlebars.helpers.static).toBeTypeOf("function");
+      // …but another site's build without static-hash gets an error, not the failed build's URLs.
+      const other = makeSite({ "page.hbs": `{{static "css/app.css"}}` });
+      const without = eleventy(other, (eleventyConfig) => eleventyConfig.addPlugin(handlebarsPlugin));
+      const message = await without.write().then(() => "the build succeeded", messages);
+      expect(message).toContain(`The static helper on this Handlebars instance belongs to the Eleventy build writing ${failed.output}, which failed`);
+      // The next build that does use static-hash takes the leftover off when it ends.
+      await build(other, {}, (eleventyConfig) => eleventyConfig.addPlugin(handlebarsPlugin));
+      expect(other.html("page")).toBe(`/static/css/app.css?${FOO}`);
+      expect(Handlebars.helpers.static).toBeUndefined();
+    } finally {
+      Handlebars.unregisterHelper("static");
+      Handlebars.unregisterHelper("integrity");
+    }
   });
 
   test("Liquid and 11ty.js put the page's path in the static-hash error itself", async () => {
@@ -262,5 +338,20 @@ describe("options", () => {
     const site = makeSite({ "njk.njk": "x" });
     const message = await buildFailure(site, { files: new StaticFiles({ roots: [site.root] }) });
     expect(message).toContain("Pass either `files`");
+  });
+});
+
+describe("the example site", () => {
+  test("node templates/eleventy/build.js builds every page with the hashed URLs (built package)", () => {
+    const output = execFileSync(process.execPath, ["templates/eleventy/build.js"], { encoding: "utf8" });
+    expect(output).toContain("Wrote 5 files");
+    const files = new StaticFiles({ roots: ["templates/static"] });
+    const site = join("templates", "_site", "eleventy");
+    const stylesheet = files.url("css/site.css");
+    for (const page of ["index.html", "liquid/index.html", "markdown/index.html", "handlebars/index.html", "javascript/index.html"]) {
+      const html = readFileSync(join(site, page), "utf8");
+      expect(html).toContain(`<link rel="stylesheet" href="${stylesheet}" integrity="${files.integrity("css/site.css")}">`);
+      expect(html).toContain(page.startsWith("markdown") ? `<a href="${stylesheet}">the stylesheet</a>` : `<code>${stylesheet}</code>`);
+    }
   });
 });
