@@ -52,12 +52,14 @@ describe("names that leave the roots: STATIC_OUTSIDE_ROOT whatever `missing` say
 describe("names that are no names: STATIC_INVALID_NAME whatever `missing` says", () => {
   const CASES: Array<[unknown, RegExp]> = [
     ["", /must not be empty: pass a path such as "css\/app\.css"/],
-    [123, /must be a string, got a number/],
+    [123, /must be a string, got a number\./],
+    [true, /must be a string, got a boolean\./],
     [null, /must be a string, got null/],
     [undefined, /must be a string, got undefined/],
-    [{ name: "css/app.css" }, /must be a string, got a object/],
+    [{ name: "css/app.css" }, /must be a string, got an object\./],
     [["css/app.css"], /must be a string, got an array/],
     [Symbol("x"), /must be a string, got a symbol/],
+    [() => "css/app.css", /must be a string, got a function/],
     [10n, /must be a string, got a bigint/],
     ["css/app\0.css", /contains a NUL byte: remove it/],
     ["\0", /contains a NUL byte/],
