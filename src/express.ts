@@ -54,7 +54,8 @@ const NO_PROOF: Proof = { kind: "none" };
 
 /**
  * Middleware serving the files of `files` (its roots, or the folder of its manifest). `req.url` is read
- * relative to the mount point: Express strips the mount path; a plain `http` server passes the full path.
+ * relative to the mount point (Express strips the mount path). Where nothing strips it (a plain `http`
+ * server, or Express without a mount path), a URL under the path of `baseUrl` is read relative to it.
  */
 export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, options: ServeStaticOptions = {}): StaticMiddleware {
   const staticFiles = files instanceof StaticFiles ? files : new StaticFiles(files);
@@ -63,6 +64,7 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
   const digests = new ContentDigests(algorithm, cacheMax || 1000);
   const hashLength = Math.min(accuracy, createHash(algorithm).digest("hex").length);
   const storedNames = new WeakMap<Manifest, Set<string>>();
+  const basePath = new URL(staticFiles.baseUrl, "http://localhost/").pathname;
 
   /** Non-manifest: the real file first (first root wins), else `x.<h>.ext` served from `x.ext`. */
   async function resolveInRoots(name: string, query: string | undefined): Promise<Target | undefined> {
@@ -122,7 +124,10 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
       answer(res, status, status === 405 ? { Allow: "GET, HEAD" } : {});
     };
     if (req.method !== "GET" && req.method !== "HEAD") return refuse(405, `${req.method} is not served by static-hash`);
-    const path = parseRequestPath(req.url ?? "/");
+    let url = req.url ?? "/";
+    // Express sets baseUrl to the mount path; unmounted, the URLs that files.url() prints start with basePath.
+    if (!(req as { baseUrl?: string }).baseUrl && basePath !== "/" && url.startsWith(basePath)) url = url.slice(basePath.length - 1);
+    const path = parseRequestPath(url);
     if (!path.ok) return refuse(path.status, `Refused ${JSON.stringify(req.url)}: ${path.reason}.`);
     let manifest: Manifest | undefined;
     try {

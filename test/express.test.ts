@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
@@ -222,6 +222,45 @@ describe.each<Kind>(["express", "http"])("serveStatic on %s", (kind) => {
     const post = await rawRequest(origin, "/static/css/app.css", { method: "POST" });
     if (kind === "express") expect([post.status, post.body.toString()]).toEqual([404, "app 404"]);
     else expect([post.status, post.headers.allow]).toEqual([405, "GET, HEAD"]);
+  });
+});
+
+describe("serveStatic where nothing strips the mount path", () => {
+  let site: Site;
+  let server: Server | undefined;
+  beforeEach(() => {
+    site = makeSite();
+  });
+  afterEach(async () => {
+    if (server) await close(server);
+    server = undefined;
+    rmSync(site.dir, { recursive: true, force: true });
+  });
+
+  test.each(["http", "express at /"])("%s: the URLs files.url() prints are served under the path of baseUrl", async (kind) => {
+    const files = new StaticFiles({ roots: [site.root], baseUrl: "/assets/v1/" });
+    let handler = serveStatic(files) as (req: IncomingMessage, res: ServerResponse) => void;
+    if (kind !== "http") {
+      const app = express();
+      app.use(serveStatic(files));
+      handler = app;
+    }
+    server = createServer(handler);
+    const origin = await listen(server);
+    expect(files.url("css/app.css")).toBe(`/assets/v1/css/app.css?${FOO}`);
+    const hashed = await rawRequest(origin, files.url("css/app.css"));
+    expect([hashed.status, hashed.body.toString(), hashed.headers["cache-control"]]).toEqual([200, "foo", IMMUTABLE]);
+    // Paths outside baseUrl are read as they are, and traversal is refused after the prefix too.
+    expect((await rawRequest(origin, "/css/app.css")).body.toString()).toBe("foo");
+    expect((await rawRequest(origin, "/assets/v1/%2e%2e/%2e%2e/secret.txt")).status).toBe(kind === "http" ? 400 : 404);
+  });
+
+  test("a CDN baseUrl serves under its path", async () => {
+    const files = new StaticFiles({ roots: [site.root], baseUrl: "https://cdn.example.com/s/", mode: "filename" });
+    server = createServer(serveStatic(files));
+    const origin = await listen(server);
+    expect(files.url("css/app.css")).toBe(`https://cdn.example.com/s/css/app.${FOO}.css`);
+    expect((await rawRequest(origin, `/s/css/app.${FOO}.css`)).headers["cache-control"]).toBe(IMMUTABLE);
   });
 });
 
