@@ -36,7 +36,7 @@ export function parseManifest(text: string, source: string, signature: FileSigna
   if (typeof version !== "string" || !(MANIFEST_VERSIONS as readonly string[]).includes(version)) {
     throw new StaticFileError(
       "STATIC_MANIFEST",
-      `The manifest ${source} has version ${JSON.stringify(version)}; static-hash reads versions ${MANIFEST_VERSIONS.join(" and ")}: rewrite it with \`static-hash collect\`.`,
+      `The manifest ${source} has ${version === undefined ? 'no "version"' : `version ${JSON.stringify(version)}`}; static-hash reads versions ${MANIFEST_VERSIONS.join(" and ")}: rewrite it with \`static-hash collect\`.`,
     );
   }
   if (typeof paths !== "object" || paths === null || Array.isArray(paths)) {

@@ -240,7 +240,7 @@ describe("a manifest that cannot be used: STATIC_MANIFEST naming the file and th
     ["empty", "", /is not valid JSON/],
     ["a JSON array", "[]", /is not a JSON object with "paths" and "version": run `static-hash collect` again\./],
     ["JSON null", "null", /is not a JSON object with "paths" and "version"/],
-    ["no version", '{"paths": {}}', /has version undefined; static-hash reads versions 1\.0 and 1\.1: rewrite it with `static-hash collect`\./],
+    ["no version", '{"paths": {}}', /has no "version"; static-hash reads versions 1\.0 and 1\.1: rewrite it with `static-hash collect`\./],
     ["an unknown version", '{"paths": {}, "version": "2.0"}', /has version "2\.0"; static-hash reads versions 1\.0 and 1\.1/],
     ["a numeric version", '{"paths": {}, "version": 1.0}', /has version 1; static-hash reads versions 1\.0 and 1\.1/],
     ["no paths", '{"version": "1.0"}', /has no "paths" object: run `static-hash collect` again\./],
