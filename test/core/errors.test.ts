@@ -398,6 +398,18 @@ describe("permission errors (EACCES)", () => {
     expect(error.code).toBe("STATIC_NOT_FOUND");
   });
 
+  test.skipIf(process.platform === "win32")("an unreadable manifest is STATIC_MANIFEST with the cause", () => {
+    const dir = openFolder();
+    const manifest = join(dir, "staticfiles.json");
+    writeFileSync(manifest, '{"paths": {}, "version": "1.0"}');
+    chmodSync(manifest, 0o000);
+    const error = asUnprivileged(() => thrown(() => new StaticFiles({ roots: [dir], manifest })));
+    expect(error).toBeInstanceOf(StaticFileError);
+    expect(error.code).toBe("STATIC_MANIFEST");
+    expect(error.message).toBe(`The manifest ${manifest} cannot be read (EACCES): check the \`manifest\` option, or run \`static-hash collect\` to create it.`);
+    expect((error.cause as NodeJS.ErrnoException).code).toBe("EACCES");
+  });
+
   test.skipIf(process.platform === "win32")("a folder that becomes unreadable after the file was cached (watch on)", () => {
     const dir = openFolder();
     writeTree(dir, { "css/app.css": "foo" });
