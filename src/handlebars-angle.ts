@@ -8,7 +8,8 @@
  * - Only `<<static` and `<<integrity` directly followed by a space, tab, `~` or `>` start a construct,
  *   and it must close with `>>` on the same line, outside string literals. `<<<static …>>>` is the
  *   unescaped form (`{{{static …}}}`), `<<~static …~>>` strips whitespace as `{{~ ~}}` does.
- * - A candidate holding `{{`, `}}`, `<<` or a newline outside its strings, or never closing, is plain text.
+ * - A candidate with nothing inside (`<<static>>`), with `<`, `>`, `{`, `}` or `;` outside its strings,
+ *   with `{{`, `}}` or a newline in a string, or without its `>>`, is plain text.
  * - Only page text is rewritten: never inside `{{ }}`, comments or `{{{{raw}}}}` blocks.
  * - `\<<static x>>` prints `<<static x>>` and `\\<<static x>>` prints `\` and the URL, as `\{{` and `\\{{` do.
  */
@@ -130,21 +131,23 @@ function constructAt(input: string, at: number): Construct | undefined {
   const opener = OPENER.exec(input);
   if (!opener) return undefined;
   const triple = opener[1] === "<";
+  let blank = true;
   for (let i = at + opener[0].length; i < input.length; i++) {
     const c = input[i];
-    const pair = input.slice(i, i + 2);
-    if (c === "\n" || pair === "{{" || pair === "}}" || pair === "<<") return undefined;
-    if (c === '"' || c === "'" || c === "[") {
-      const literal = c === '"' ? DOUBLE_QUOTED : c === "'" ? SINGLE_QUOTED : SEGMENT;
-      const end = literalEnd(input, i, literal);
-      if (end === -1 || input.slice(i, end).includes("\n") || /\{\{|\}\}/.test(input.slice(i, end))) return undefined;
-      i = end - 1;
-      continue;
-    }
-    if (pair === ">>") {
+    if (c === ">" && input[i + 1] === ">") {
+      // `<<static>>` with nothing inside is left as text: it is a UML stereotype more often than a mistake.
+      if (blank) return undefined;
       if (!triple) return { triple, close: i, end: i + 2 };
       return input[i + 2] === ">" ? { triple, close: i, end: i + 3 } : undefined;
     }
+    // None of these belongs in a Handlebars call; they mean this `<<static` is something else (a shell redirect, code).
+    if (c === "\n" || c === "<" || c === ">" || c === "{" || c === "}" || c === ";") return undefined;
+    if (c === '"' || c === "'" || c === "[") {
+      const end = literalEnd(input, i, c === '"' ? DOUBLE_QUOTED : c === "'" ? SINGLE_QUOTED : SEGMENT);
+      if (end === -1 || /\n|\{\{|\}\}/.test(input.slice(i, end))) return undefined;
+      i = end - 1;
+    }
+    if (c !== " " && c !== "\t" && c !== "~") blank = false;
   }
   return undefined;
 }

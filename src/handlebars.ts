@@ -17,6 +17,12 @@ export interface HandlebarsInstance extends ParsingInstance {
   registerHelper(name: string, helper: (...args: any[]) => unknown): void;
 }
 
+/**
+ * What `registerStatic` accepts: a Handlebars instance, or an hbs or express-handlebars object (its
+ * `.handlebars` is used). Checked when called, because express-handlebars types its instance loosely.
+ */
+export type HandlebarsEngine = HandlebarsInstance | { readonly handlebars: unknown } | { readonly [key: string]: unknown };
+
 export interface RegisterStaticOptions {
   /** Also rewrite `<<static …>>` and `<<integrity …>>` in every template this instance compiles. */
   angle?: boolean;
@@ -40,7 +46,7 @@ type Helper = "static" | "integrity";
  * replaces the helpers, and its `angle` decides whether the instance keeps the `<<static>>` syntax.
  */
 export function registerStatic(
-  engine: HandlebarsInstance | { handlebars: HandlebarsInstance },
+  engine: HandlebarsEngine,
   filesOrOptions?: StaticFiles | StaticFilesOptions,
   { angle = false }: RegisterStaticOptions = {},
 ): StaticFiles {
@@ -70,16 +76,16 @@ function helper(tag: Helper, angle: boolean, maxArguments: number, run: (name: s
   return function staticHashHelper(...args: unknown[]): string {
     const options = isHelperOptions(args.at(-1)) ? (args.pop() as HelperOptions) : undefined;
     const where = locate(tag, options);
+    const named = Object.keys(options?.hash ?? {});
+    if (named.length > 0) {
+      throw new TypeError(`${where}: {{${tag}}} takes no name=value arguments, got ${named.join(", ")}; write ${usage}.`);
+    }
     if (args.length === 0) {
       throw new StaticFileError("STATIC_INVALID_NAME", `${where}: {{${tag}}} needs a file name (a string, or a variable holding one), as in ${usage}.`);
     }
     if (args.length > maxArguments) {
       const takes = tag === "static" ? "one file name" : 'a file name and an optional algorithm ("sha256", "sha384" or "sha512")';
       throw new TypeError(`${where}: {{${tag}}} takes ${takes}, got ${args.length} arguments; write ${usage}.`);
-    }
-    const named = Object.keys(options?.hash ?? {});
-    if (named.length > 0) {
-      throw new TypeError(`${where}: {{${tag}}} takes no name=value arguments, got ${named.join(", ")}; write ${usage}.`);
     }
     if (typeof options?.fn === "function") {
       throw new TypeError(`${where}: ${tag} is not a block helper: write ${usage}, without # and {{/${tag}}}.`);
