@@ -7,12 +7,14 @@
  * Nunjucks gets the tags and filters of `static-hash/nunjucks`, Handlebars the helpers of
  * `static-hash/handlebars`, Liquid and 11ty.js shortcodes and filters that call the same `StaticFiles`.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { StaticFiles, StaticFileError, hashedPath, withLocation, type StaticFilesOptions } from "./index.js";
+import { StaticFiles, StaticFileError, hashedPath, withLocation, type IntegrityAlgorithm, type StaticFilesOptions } from "./index.js";
 import { angleTags, useStatic, type NunjucksEnvironment } from "./nunjucks.js";
 import { registerStatic, type HandlebarsInstance } from "./handlebars.js";
+import { findSourceFiles } from "./collect/find-files.js";
+import { writeFileAtomic } from "./collect/write-atomic.js";
 
 export interface StaticHashPluginOptions extends StaticFilesOptions {
   /** `<% static "x" %>` blocks in Nunjucks (and Markdown preprocessed by it), `<<static "x">>` in Handlebars. */
@@ -76,11 +78,11 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
     const instance = (handlebars as EleventyHandlebars | undefined) ?? handlebarsOfPlugin(eleventyConfig);
     handlebarsBinding = instance ? bindHandlebars(instance, files, angle, eleventyConfig.directories.output) : undefined;
   });
-  eleventyConfig.on("eleventy.after", (event: { outputMode?: string } | undefined) => {
+  eleventyConfig.on("eleventy.after", async (event: { outputMode?: string } | undefined) => {
     handlebarsBinding?.release();
     handlebarsBinding = undefined;
-    if (files.mode === "filename" && !files.manifest && (event?.outputMode ?? "fs") === "fs") {
-      writeHashedCopies(files, eleventyConfig.directories.output);
+    if (files.mode === "filename" && !files.options.manifest && (event?.outputMode ?? "fs") === "fs") {
+      await writeHashedCopies(files, eleventyConfig.directories.output);
     }
   });
 
@@ -94,7 +96,7 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
 function pageCall(files: StaticFiles, helper: Helper) {
   return function (this: { page?: { inputPath?: string } } | undefined, name: unknown, algorithm?: unknown): string {
     try {
-      if (helper === "integrity") return files.integrity(asName(name), algorithm as "sha384" | undefined);
+      if (helper === "integrity") return files.integrity(asName(name), algorithm as IntegrityAlgorithm | undefined);
       return files.url(asName(name));
     } catch (error) {
       throw withLocation(error, `${helper} in ${this?.page?.inputPath ?? "a template"}`);
@@ -126,19 +128,21 @@ function watchTarget(root: string): string {
 // --- filename mode: hashed copies in the output folder ---
 
 /**
- * Writes `<output>/<baseUrl path>/css/app.<h>.css` for every file of the roots (first root wins,
- * dotfiles, `CVS` and `*~` skipped as Django does), byte-identical to its source. A copy that exists is
- * kept: its name carries its content's hash.
+ * Writes `<output>/<baseUrl path>/css/app.<h>.css` for every file of the roots (found as `collect`
+ * finds them: first root wins, dotfiles, `CVS` and `*~` skipped as Django does), byte-identical to its
+ * source. A copy that exists is kept: its name carries its content's hash, and it was written atomically.
  */
-function writeHashedCopies(files: StaticFiles, output: string): void {
+async function writeHashedCopies(files: StaticFiles, output: string): Promise<void> {
   const target = join(resolve(output), urlPathOf(files.baseUrl));
-  for (const name of namesUnderRoots(files.roots)) {
+  const sources = findSourceFiles(files.roots, (folder, error) => {
+    throw new Error(`static-hash cannot list ${folder} to write the hashed copies: ${(error as Error).message}`, { cause: error });
+  });
+  for (const name of sources.keys()) {
+    if (/[?#\\]/.test(name)) continue; // a name no template can ask for: `?` and `#` start a query or fragment
     const found = files.lookup(name);
     if (!found.file || found.hash === "") continue;
     const copy = join(target, hashedPath(found.name.path, found.hash));
-    if (existsSync(copy)) continue;
-    mkdirSync(dirname(copy), { recursive: true });
-    copyFileSync(found.file, copy);
+    if (!existsSync(copy)) await writeFileAtomic(copy, { copyOf: found.file });
   }
 }
 
@@ -150,20 +154,6 @@ function urlPathOf(baseUrl: string): string {
     .filter((segment) => segment !== "" && segment !== "." && segment !== "..")
     .map((segment) => decodeURIComponent(segment))
     .join(sep);
-}
-
-function namesUnderRoots(roots: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  const walk = (root: string, folder: string): void => {
-    for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
-      if (entry.name.startsWith(".") || entry.name === "CVS" || entry.name.endsWith("~")) continue;
-      const name = folder === "" ? entry.name : `${folder}/${entry.name}`;
-      if (entry.isDirectory()) walk(root, name);
-      else if (entry.isFile()) names.add(name);
-    }
-  };
-  for (const root of roots) if (existsSync(root)) walk(root, "");
-  return names;
 }
 
 // --- Handlebars: helpers on the instance `.hbs` pages compile with, for one build at a time ---

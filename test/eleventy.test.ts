@@ -2,7 +2,7 @@
  * The Eleventy plugin, through real Eleventy 3.1 builds in temporary folders: every template
  * language, Handlebars in both plugin orders, filename mode, angle syntax, errors, watch.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
 import { dirname, join, relative } from "node:path";
@@ -185,18 +185,27 @@ describe("filename mode", () => {
   test("URLs carry the hash in the file name and the hashed copies are written under baseUrl's path", async () => {
     const site = makeSite(
       { "njk.njk": `{% static "css/app.css" %}`, "liquid.liquid": `{{ "js/app.js" | static }}` },
-      { "css/app.css": "foo", "js/app.js": "bar", "img/logo.svg": "<svg/>", ".env": "secret", "css/old.css~": "x" },
+      { "css/app.css": "foo", "js/app.js": "bar", "img/logo.svg": "<svg/>", ".env": "secret", "css/old.css~": "x", "css/odd?name.css": "x" },
     );
-    await build(site, { mode: "filename" });
+    symlinkSync(join(site.root, "css/app.css"), join(site.root, "css/link.css"));
+    const elev = await build(site, { mode: "filename" });
     expect(site.html("njk")).toBe(`/static/css/app.${FOO}.css`);
     expect(site.html("liquid")).toBe(`/static/js/app.${BAR}.js`);
     const staticOut = join(site.output, "static");
     expect(readFileSync(join(staticOut, `css/app.${FOO}.css`), "utf8")).toBe("foo");
     expect(readFileSync(join(staticOut, `js/app.${BAR}.js`), "utf8")).toBe("bar");
-    // Every file of the roots, referenced or not, as Django's collectstatic; dotfiles and backups skipped.
+    // Every file of the roots, referenced or not, as Django's collectstatic; links followed, dotfiles,
+    // backups and names no template can ask for skipped.
     expect(readdirSync(join(staticOut, "img"))).toEqual(["logo.1c3ba3.svg"]);
     expect(existsSync(join(staticOut, ".env"))).toBe(false);
-    expect(readdirSync(join(staticOut, "css"))).toEqual([`app.${FOO}.css`]);
+    expect(readdirSync(join(staticOut, "css")).sort()).toEqual([`app.${FOO}.css`, `link.${FOO}.css`]);
+
+    // After an edit the next build writes the new copy; the old one stays for pages still cached somewhere.
+    edit(join(site.root, "css/app.css"), "bar");
+    await elev.write();
+    expect(site.html("njk")).toBe(`/static/css/app.${BAR}.css`);
+    expect(readFileSync(join(staticOut, `css/app.${BAR}.css`), "utf8")).toBe("bar");
+    expect(readdirSync(join(staticOut, "css")).sort()).toEqual([`app.${FOO}.css`, `app.${BAR}.css`, `link.${BAR}.css`, `link.${FOO}.css`].sort());
   });
 
   test("a CDN baseUrl writes the copies under its path", async () => {
