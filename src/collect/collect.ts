@@ -158,7 +158,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     const hash = hashes.get(name)!;
     const rewritten = contents.get(name);
     const original: Output = rewritten
-      ? { name, content: { bytes: rewritable.get(name)!.bytes }, size: source.size, hex: rawHex.get(name)!, from: name }
+      ? { name, content: { bytes: rewritable.get(name)!.bytes }, size: rewritable.get(name)!.bytes.length, hex: rawHex.get(name)!, from: name }
       : { name, content: { copyOf: source.path }, size: source.size, hex: rawHex.get(name)!, from: name };
     const served: Output = rewritten
       ? { name, content: { bytes: rewritten.bytes }, size: rewritten.bytes.length, hex: rewritten.hex, from: name }
