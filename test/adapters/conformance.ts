@@ -154,7 +154,7 @@ export function runConformance(adapter: AdapterUnderTest): void {
       const out = await render(site.files(), { helper: "static", name: "a&b.css?x=1&y=2", via: "literal" });
       expect(out).toBe(printed("/static/a%26b.css?x=1&y=2&0beec7"));
       expect(out).not.toContain("&amp;amp;");
-      if (adapter.escapes) expect(out).toContain("?x=1&amp;y");
+      if (adapter.escapes) expect(out).toContain(`${escape("?x=1&")}y`);
       else expect(out).toContain("?x=1&y=2&0beec7");
     });
 
