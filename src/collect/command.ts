@@ -226,7 +226,7 @@ function plural(count: number, noun: string): string {
 }
 
 function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1000) return plural(bytes, "byte");
   const units = ["kB", "MB", "GB", "TB"];
   let value = bytes;
   let unit = -1;

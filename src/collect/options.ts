@@ -22,6 +22,8 @@ export interface CollectOptions {
   missing?: "error" | "warn";
   /** Remove every file of `out` this run did not produce (old hashed copies too), once the new manifest is written. Default false. */
   clear?: boolean;
+  /** Accepted for symmetry with `--quiet`; `collect()` itself never prints. */
+  quiet?: boolean;
   /** Called as files are read and written, for a progress bar. */
   onProgress?: (progress: CollectProgress) => void;
 }
@@ -45,7 +47,7 @@ export interface CollectSettings {
   readonly onProgress: ((progress: CollectProgress) => void) | undefined;
 }
 
-const OPTION_NAMES = ["roots", "out", "mode", "algorithm", "accuracy", "baseUrl", "missing", "clear", "onProgress"];
+const OPTION_NAMES = ["roots", "out", "mode", "algorithm", "accuracy", "baseUrl", "missing", "clear", "quiet", "onProgress"];
 
 function configError(message: string): StaticFileError {
   return new StaticFileError("STATIC_CONFIG", message);

@@ -21,7 +21,7 @@ describe("static-hash collect", () => {
     const first = await runCli(["collect", "--root", root, "--out", out, "--mode", "filename"]);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`^Collected 2 files \\(34 B\\) into ${out} in \\d+\\.\\d\\d s: 5 files written, 0 unchanged, 1 reference rewritten\\.\\n$`));
+    expect(first.stdout).toMatch(new RegExp(`^Collected 2 files \\(34 bytes\\) into ${out} in \\d+\\.\\d\\d s: 5 files written, 0 unchanged, 1 reference rewritten\\.\\n$`));
     expect(readTree(out)["img/a.0beec7.png"]).toBe("foo");
 
     const second = await runCli(["collect", `--root=${root}`, `--out=${out}`, "--mode=filename"]);
@@ -117,7 +117,7 @@ describe("static-hash collect", () => {
     const shown = onTerminal([]);
     expect(shown).toMatch(/reading \[[=-]{40}\] \d\/2 files/);
     expect(shown).toMatch(/writing \[={40}\] 2\/2 files/);
-    expect(shown).toMatch(/Collected 2 files \(34 B\)/);
+    expect(shown).toMatch(/Collected 2 files \(34 bytes\)/);
     const quiet = onTerminal(["--quiet"]);
     expect(quiet).toBe("");
   });
