@@ -181,6 +181,19 @@ describe("Handlebars", () => {
   });
 });
 
+describe("Handlebars through an extension of your own", () => {
+  test("the handlebars option names the instance your .hbs pages compile with", async () => {
+    const own = Handlebars.create();
+    const site = makeSite({ "page.hbs": `{{static "css/app.css"}}` });
+    await build(site, { handlebars: own }, (eleventyConfig) => {
+      eleventyConfig.addTemplateFormats("hbs");
+      eleventyConfig.addExtension("hbs", { compile: (source: string) => own.compile(source) });
+    });
+    expect(site.html("page")).toBe(`/static/css/app.css?${FOO}`);
+    expect(own.helpers.static).toBeUndefined();
+  });
+});
+
 describe("filename mode", () => {
   test("URLs carry the hash in the file name and the hashed copies are written under baseUrl's path", async () => {
     const site = makeSite(
@@ -223,6 +236,7 @@ describe("angle: true", () => {
       "hbs.hbs": `<<static "css/app.css">>|{{static "js/app.js"}}|1 << 2`,
     });
     let environmentOptions: Record<string, unknown> = {};
+    const plainParse = Handlebars.parse;
     await build(site, { angle: true }, (eleventyConfig) => {
       eleventyConfig.setNunjucksEnvironmentOptions({ dev: true, trimBlocks: true });
       eleventyConfig.addPlugin(handlebarsPlugin);
@@ -232,6 +246,8 @@ describe("angle: true", () => {
     });
     expect(site.html("njk")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|${FOO_SRI}|{% static "css/app.css" %}`);
     expect(site.html("hbs")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|1 << 2`);
+    // The module-wide Handlebars reads {{ }} only again once the build is over.
+    expect(Handlebars.parse).toBe(plainParse);
     expect(environmentOptions).toMatchObject({ dev: true, trimBlocks: true, tags: { blockStart: "<%", blockEnd: "%>" } });
   });
 
