@@ -117,3 +117,26 @@ describe("hashReference", () => {
     });
   }
 });
+
+describe("findCssReferences on any text", () => {
+  const pieces = ["url(", ")", '"', "'", "/*", "*/", "@import", " ", "\n", "\\", "a.png", "#x", "?v", "data:", "/*# " + SMU + "=m.map */", "u", "URL(", ";"];
+  const runs = process.env.STATIC_HASH_LONG_TESTS ? 20_000 : 1_000;
+
+  it("never throws, and gives ordered, non-overlapping offsets that hold exactly the URL", async () => {
+    const fc = await import("fast-check");
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 4 })), { maxLength: 40 }), (parts) => {
+        const css = parts.join("");
+        let previousEnd = 0;
+        for (const reference of findCssReferences(css)) {
+          expect(reference.start).toBeGreaterThanOrEqual(previousEnd);
+          expect(reference.end).toBeGreaterThan(reference.start);
+          expect(css.slice(reference.start, reference.end)).toBe(reference.url);
+          expect(reference.line).toBe(css.slice(0, reference.start).split("\n").length);
+          previousEnd = reference.end;
+        }
+      }),
+      { numRuns: runs },
+    );
+  });
+});
