@@ -92,6 +92,9 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
   });
 }
 
+// Also by name, for CommonJS configs: `const { staticHash } = require("static-hash/eleventy")`.
+export { staticHash };
+
 /** A Liquid or 11ty.js shortcode/filter: one core call, its error prefixed with the page's input path. */
 function pageCall(files: StaticFiles, helper: Helper) {
   return function (this: { page?: { inputPath?: string } } | undefined, name: unknown, algorithm?: unknown): string {

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Eleventy from "@11ty/eleventy";
@@ -366,7 +367,17 @@ describe("options", () => {
   });
 });
 
-describe("the example site", () => {
+describe("the built package", () => {
+  test("a CommonJS config can require() the plugin, by name or as default", async () => {
+    const required = createRequire(import.meta.url)("static-hash/eleventy");
+    expect(required.staticHash).toBe(required.default);
+    const site = makeSite({ "liquid.liquid": `{% static "css/app.css" %}` });
+    const elev = eleventy(site, (eleventyConfig) => eleventyConfig.addPlugin(required.staticHash, { roots: [site.root] }));
+    await elev.write();
+    expect(site.html("liquid")).toBe(`/static/css/app.css?${FOO}`);
+  });
+
+
   test("node templates/eleventy/build.js builds every page with the hashed URLs (built package)", () => {
     const output = execFileSync(process.execPath, ["templates/eleventy/build.js"], { encoding: "utf8" });
     expect(output).toContain("Wrote 5 files");
