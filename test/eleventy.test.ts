@@ -235,6 +235,7 @@ describe("angle: true", () => {
     const site = makeSite({
       "njk.njk": `<% static "css/app.css" %>|{{ "js/app.js" | static }}|<% integrity "js/app.js" %>|{% static "css/app.css" %}`,
       "hbs.hbs": `<<static "css/app.css">>|{{static "js/app.js"}}|1 << 2`,
+      "md.md": `---\ntemplateEngineOverride: njk,md\n---\n[css](<% static "css/app.css" %>)`,
     });
     let environmentOptions: Record<string, unknown> = {};
     const plainParse = Handlebars.parse;
@@ -247,6 +248,7 @@ describe("angle: true", () => {
     });
     expect(site.html("njk")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|${FOO_SRI}|{% static "css/app.css" %}`);
     expect(site.html("hbs")).toBe(`/static/css/app.css?${FOO}|/static/js/app.js?${FOO}|1 << 2`);
+    expect(site.html("md")).toBe(`<p><a href="/static/css/app.css?${FOO}">css</a></p>\n`);
     // The module-wide Handlebars reads {{ }} only again once the build is over.
     expect(Handlebars.parse).toBe(plainParse);
     expect(environmentOptions).toMatchObject({ dev: true, trimBlocks: true, tags: { blockStart: "<%", blockEnd: "%>" } });
