@@ -189,6 +189,13 @@ describe("helpers", () => {
     );
   });
 
+  test("only the #if branch taken looks its file up", () => {
+    const hb = instance();
+    const source = '{{#if ready}}{{static "css/app.css"}}{{else}}{{static "css/not-built-yet.css"}}{{/if}}';
+    expect(render(hb, source, { ready: true })).toBe(`/static/css/app.css?${FOO}`);
+    expect(renderError(hb, source, { ready: false }).code).toBe("STATIC_NOT_FOUND");
+  });
+
   test("a SafeString from another helper names the file by its text", () => {
     const hb = instance();
     hb.registerHelper("safe", (text: string) => new hb.SafeString(text));
@@ -514,6 +521,7 @@ describe("Express 5 on 127.0.0.1", () => {
       const broken = await fetch(`${base}/broken`);
       expect(broken.status).toBe(500);
       expect(await broken.text()).toMatch(/^static helper at line 2, column 3: Static file "css\/missing\.css" was not found/);
+      expect((await fetch(`${base}/`)).status).toBe(200); // the failed render left nothing behind
     } finally {
       Handlebars.unregisterHelper("static");
       Handlebars.unregisterHelper("integrity");
