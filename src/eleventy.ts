@@ -39,6 +39,7 @@ export interface EleventyConfig {
   on(event: string, listener: (...args: any[]) => unknown): unknown;
   readonly directories: { readonly output: string };
   readonly plugins?: ReadonlyArray<{ plugin: unknown; options?: Record<string, unknown> }>;
+  readonly extensionMap?: Iterable<{ key?: string }>;
 }
 
 type Helper = "static" | "integrity";
@@ -212,7 +213,8 @@ interface HelperOptions {
 function onlyForOutput(helper: Helper, adapterHelper: (...args: any[]) => unknown, output: string) {
   return function (this: unknown, ...args: unknown[]): unknown {
     const pageOutput = (args.at(-1) as HelperOptions | undefined)?.data?.root?.eleventy?.directories?.output;
-    if (pageOutput === undefined || resolve(pageOutput) !== output) {
+    // Pages rendered without Eleventy's data (RenderPlugin, say) cannot tell: only a page that says otherwise is refused.
+    if (pageOutput !== undefined && resolve(pageOutput) !== output) {
       throw new Error(
         `The ${helper} helper on this Handlebars instance belongs to the Eleventy build writing ${output}, which failed before it could remove it: add the static-hash plugin to this build's config to use ${helper}.`,
       );
@@ -229,10 +231,11 @@ function handlebarsOfPlugin(eleventyConfig: EleventyConfig): EleventyHandlebars 
   const plugin = loadFromProject("@11ty/eleventy-plugin-handlebars");
   if (!plugin) return undefined;
   const entry = eleventyConfig.plugins?.find((candidate) => candidate.plugin === plugin.exports);
-  if (!entry) return undefined;
-  const override = entry.options?.eleventyLibraryOverride as EleventyHandlebars | undefined;
+  const override = entry?.options?.eleventyLibraryOverride as EleventyHandlebars | undefined;
   if (override && typeof override.registerHelper === "function") return override;
-  return createRequire(plugin.path)("handlebars") as EleventyHandlebars;
+  // A plugin added from inside another plugin runs at once and is not listed: its `hbs` extension shows it.
+  const hasHbs = entry !== undefined || [...(eleventyConfig.extensionMap ?? [])].some((extension) => extension.key === "hbs");
+  return hasHbs ? (createRequire(plugin.path)("handlebars") as EleventyHandlebars) : undefined;
 }
 
 /** A package as the project resolves it (from the working directory, else from beside this library). */

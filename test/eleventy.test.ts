@@ -172,6 +172,17 @@ describe("Handlebars", () => {
     }
   });
 
+  test("a Handlebars plugin added from inside another plugin is found too", async () => {
+    const site = makeSite({ "hbs.hbs": `{{static "css/app.css"}}` });
+    await build(site, {}, (eleventyConfig) =>
+      eleventyConfig.addPlugin(function sitePlugins(inner: any) {
+        inner.addPlugin(handlebarsPlugin);
+      }),
+    );
+    expect(site.html("hbs")).toBe(`/static/css/app.css?${FOO}`);
+    expect(Handlebars.helpers.static).toBeUndefined();
+  });
+
   test("an instance given to the Handlebars plugin as eleventyLibraryOverride gets the helpers", async () => {
     const own = Handlebars.create();
     const site = makeSite({ "hbs.hbs": `{{static "css/app.css"}}` });
