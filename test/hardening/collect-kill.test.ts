@@ -58,6 +58,16 @@ function tree(dir: string): Map<string, Buffer> {
   return files;
 }
 
+function holdsTempFile(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir, { recursive: true }).some((name) => String(name).endsWith(TEMP_SUFFIX));
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function copyTree(from: string, to: string) {
   fs.cpSync(from, to, { recursive: true });
 }
@@ -98,17 +108,26 @@ describe.each(["filename", "query"] as const)("collect --mode %s killed with SIG
     expect(clean2.get("staticfiles.json")!.equals(clean1.get("staticfiles.json")!)).toBe(false);
   });
 
-  test(`${KILLS} kills at random points: old manifest readable, no partial file, next run right`, async () => {
+  test(`${KILLS} kills at random points: old manifest readable, no partial file, next run right`, { timeout: KILLS * 15_000 }, async () => {
     for (let kill = 0; kill < KILLS; kill++) {
       const out = join(base, `out-${mode}-${kill}`);
-      // Half the runs update an earlier deploy (v1 already collected), half start from nothing.
+      // Half the runs update an earlier deploy (v1 already collected), half start from nothing; both kinds
+      // are killed at a random time of the whole run and at a random time of the write phase.
       const updating = kill % 2 === 0;
       if (updating) copyTree(cleanOut1, out);
       const before = tree(out);
       const child = spawn(process.execPath, collectArgs(join(base, "v2"), out, mode), { stdio: "ignore" });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-      // A random point of a run: anywhere from start-up to the end of a clean run's time.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * cleanMs * 1.1));
+      let running = true;
+      void exited.then(() => (running = false));
+      if (kill % 4 < 2) {
+        // A random point of a run: anywhere from start-up to the end of a clean run's time.
+        await sleep(Math.random() * cleanMs * 1.1);
+      } else {
+        // A random point of the write phase: once the first temporary file shows up.
+        while (running && !holdsTempFile(out)) await sleep(1);
+        await sleep(Math.random() * cleanMs * 0.2);
+      }
       child.kill("SIGKILL");
       const signal = await exited;
       figures.kills++;

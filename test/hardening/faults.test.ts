@@ -190,7 +190,7 @@ describe("a file changed while it is hashed", () => {
   });
 
   describe.each(["rename", "in place"] as const)("another process rewriting a %s big file over and over", (how) => {
-    test("every URL carries the hash of a version that was on disk, and the last one the final version's", async () => {
+    test("every URL carries the hash of a version that was on disk, and the last one the final version's", { timeout: 120_000 }, async () => {
       const root = tempFolder();
       const file = put(join(root, "bundle.js"), bigContent(0, 2 * 1024 * 1024));
       const versions = LONG ? 400 : 60;

@@ -13,6 +13,7 @@ const LONG = Boolean(process.env.STATIC_HASH_LONG_TESTS);
 const NUM_RUNS = LONG ? 20_000 : 500;
 // url() is checked under nine configurations: each gets a share of the runs.
 const NUM_RUNS_PER_CONFIG = LONG ? 4_000 : 300;
+const TIMEOUT = LONG ? 300_000 : 60_000;
 const NAME_CODES = new Set(["STATIC_NOT_FOUND", "STATIC_OUTSIDE_ROOT", "STATIC_INVALID_NAME"]);
 const CANARY = "canary: this file lies outside the static roots and must never be read";
 
@@ -188,7 +189,7 @@ function expectNameError(error: unknown, name: unknown) {
 }
 
 describe.each(CONFIGS)("url() of arbitrary names (baseUrl $baseUrl, $mode mode, missing $missing)", (config) => {
-  test("is a URL under baseUrl leading to a file inside the roots, or a documented StaticFileError", () => {
+  test("is a URL under baseUrl leading to a file inside the roots, or a documented StaticFileError", { timeout: TIMEOUT }, () => {
     const files = new StaticFiles({ roots, ...config, cache: config.cache, watch: true });
     const fsWatch = watchFileSystem();
     try {
@@ -253,7 +254,7 @@ describe.each(CONFIGS)("url() of arbitrary names (baseUrl $baseUrl, $mode mode, 
 });
 
 describe("hash() and integrity() of arbitrary names", () => {
-  test("agree with url() and with the bytes on disk, or throw a documented StaticFileError", () => {
+  test("agree with url() and with the bytes on disk, or throw a documented StaticFileError", { timeout: TIMEOUT }, () => {
     const strict = new StaticFiles({ roots, watch: true });
     const lenient = new StaticFiles({ roots, watch: true, missing: "ignore", mode: "filename" });
     const fsWatch = watchFileSystem();
@@ -296,7 +297,7 @@ describe("hash() and integrity() of arbitrary names", () => {
     for (const path of fsWatch.touched) expect(insideRoots(path), `the core touched ${path}`).toBe(true);
   });
 
-  test("anything that is not a string is STATIC_INVALID_NAME, never another exception", () => {
+  test("anything that is not a string is STATIC_INVALID_NAME, never another exception", { timeout: TIMEOUT }, () => {
     const files = new StaticFiles({ roots, missing: "ignore" });
     fc.assert(
       fc.property(
@@ -312,7 +313,7 @@ describe("hash() and integrity() of arbitrary names", () => {
     );
   });
 
-  test("the same name gives the same URL in both modes, hash for hash", () => {
+  test("the same name gives the same URL in both modes, hash for hash", { timeout: TIMEOUT }, () => {
     const query = new StaticFiles({ roots, watch: false });
     const filename = new StaticFiles({ roots, watch: false, mode: "filename" });
     fc.assert(

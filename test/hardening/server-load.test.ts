@@ -48,7 +48,7 @@ const HOSTILE_PATHS: Array<(name: string) => string> = [
 const fileName = (i: number) => `asset-${i}${i % 2 === 0 ? ".js" : ".css"}`;
 
 describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load while files are rewritten", (mode) => {
-  test(`${REQUESTS} requests, ${CONCURRENCY} at a time: no 5xx, immutable bytes always match the URL's hash`, async () => {
+  test(`${REQUESTS} requests, ${CONCURRENCY} at a time: no 5xx, immutable bytes always match the URL's hash`, { timeout: 240_000 }, async () => {
     const root = fs.mkdtempSync(join(tmpdir(), "static-hash-load-"));
     made.push(root);
     for (let i = 0; i < FILES; i++) fs.writeFileSync(join(root, fileName(i)), content(i, 0));
