@@ -9,7 +9,7 @@
  *   and it must close with `>>` on the same line, outside string literals. `<<<static …>>>` is the
  *   unescaped form (`{{{static …}}}`), `<<~static …~>>` strips whitespace as `{{~ ~}}` does.
  * - A candidate with nothing inside (`<<static>>`), with `<`, `>`, `{`, `}` or `;` outside its strings,
- *   with `{{`, `}}` or a newline in a string, or without its `>>`, is plain text.
+ *   with `{{`, `}}` or a newline in a string, or without its `>>` (`>>>` after `<<<`), is plain text.
  * - Only page text is rewritten: never inside `{{ }}`, comments or `{{{{raw}}}}` blocks.
  * - `\<<static x>>` prints `<<static x>>` and `\\<<static x>>` prints `\` and the URL, as `\{{` and `\\{{` do.
  */
@@ -99,7 +99,8 @@ export function rewriteAngleSyntax(input: string): AngleRewrite {
     }
     const construct = constructAt(input, angle);
     if (!construct) {
-      at = angle + 1;
+      // A `<<<` that is not a whole `<<<static …>>>` is text, never a `<` before a `<<static …>>`.
+      at = angle + (input[angle + 2] === "<" ? 3 : 1);
       continue;
     }
     const backslashes = backslashesBefore(input, angle);
@@ -131,20 +132,23 @@ function constructAt(input: string, at: number): Construct | undefined {
   const opener = OPENER.exec(input);
   if (!opener) return undefined;
   const triple = opener[1] === "<";
+  // A construct never spans lines, so nothing here looks past the end of this one.
+  const lineEnd = input.indexOf("\n", at);
+  const line = lineEnd === -1 ? input : input.slice(0, lineEnd);
   let blank = true;
-  for (let i = at + opener[0].length; i < input.length; i++) {
-    const c = input[i];
-    if (c === ">" && input[i + 1] === ">") {
+  for (let i = at + opener[0].length; i < line.length; i++) {
+    const c = line[i];
+    if (c === ">" && line[i + 1] === ">") {
       // `<<static>>` with nothing inside is left as text: it is a UML stereotype more often than a mistake.
       if (blank) return undefined;
       if (!triple) return { triple, close: i, end: i + 2 };
-      return input[i + 2] === ">" ? { triple, close: i, end: i + 3 } : undefined;
+      return line[i + 2] === ">" ? { triple, close: i, end: i + 3 } : undefined;
     }
     // None of these belongs in a Handlebars call; they mean this `<<static` is something else (a shell redirect, code).
-    if (c === "\n" || c === "<" || c === ">" || c === "{" || c === "}" || c === ";") return undefined;
+    if (c === "<" || c === ">" || c === "{" || c === "}" || c === ";") return undefined;
     if (c === '"' || c === "'" || c === "[") {
-      const end = literalEnd(input, i, c === '"' ? DOUBLE_QUOTED : c === "'" ? SINGLE_QUOTED : SEGMENT);
-      if (end === -1 || /\n|\{\{|\}\}/.test(input.slice(i, end))) return undefined;
+      const end = literalEnd(line, i, c === '"' ? DOUBLE_QUOTED : c === "'" ? SINGLE_QUOTED : SEGMENT);
+      if (end === -1 || /\{\{|\}\}/.test(line.slice(i, end))) return undefined;
       i = end - 1;
     }
     if (c !== " " && c !== "\t" && c !== "~") blank = false;

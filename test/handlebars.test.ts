@@ -393,6 +393,8 @@ describe("angle syntax: <<static …>> and <<integrity …>>", () => {
     writeTree(root, { "x>y.css": "foo" });
     expect(render(hb, '<<static "x>y.css">>|<<<static (concat "x" ">" "y.css")>>>')).toBe(`/static/x%3Ey.css?${FOO}|/static/x%3Ey.css?${FOO}`);
     expect(render(hb, "<<static 'css/app.css#a>>b'>>")).toBe(`/static/css/app.css?${FOO}#a%3E%3Eb`);
+    // A construct ends at its first >> outside strings, as a mustache ends at its first }}.
+    expect(render(hb, '<<static "css/app.css">>>')).toBe(`/static/css/app.css?${FOO}>`);
   });
 
   test("errors under angle keep the exact line and column", () => {
@@ -475,6 +477,7 @@ app.css">> and <<static name
 other>></p>
 <p>Unterminated string: <<static "css/app.css>> and <<integrity 'js/app.js>></p>
 <p>Not a name: <<statics "x">> <<static_url "x">> <<Static "x">> <<<< x >>>></p>
+<p>Mismatched: <<<static "css/app.css">> and <<<<static "js/app.js">>></p>
 <p>Backslashes: \<< x >> \\<< y >> C:\path\<<file>></p>
 `;
 
