@@ -179,7 +179,7 @@ const ourHelpers = new WeakSet<object>();
  * Registers the helpers (and the angle syntax, or its absence) for one build and returns how to undo
  * it. Eleventy's Handlebars plugin compiles with one module-wide instance, so whatever is left there
  * would serve the next build. A failed build never reaches `eleventy.after`: its helpers then refuse
- * pages of any other output folder rather than print this build's URLs there.
+ * the pages of a build with another output folder rather than print this build's URLs there.
  */
 function bindHandlebars(hb: EleventyHandlebars, files: StaticFiles, angle: boolean, output: string): HandlebarsBinding {
   const helpersBefore = new Map(HELPERS.map((helper) => [helper, hb.helpers[helper]]));
