@@ -48,13 +48,20 @@ type Helper = "static" | "integrity";
 export function registerStatic(
   engine: HandlebarsEngine,
   filesOrOptions?: StaticFiles | StaticFilesOptions,
-  { angle = false }: RegisterStaticOptions = {},
+  options?: RegisterStaticOptions,
 ): StaticFiles {
   const handlebars = handlebarsOf(engine);
   if (!handlebars) {
     throw new TypeError(
       "registerStatic(handlebars, files) needs a Handlebars instance: Handlebars.create(), the handlebars module itself, express-handlebars' engine.handlebars or hbs.handlebars.",
     );
+  }
+  const angle = options?.angle ?? false;
+  if (typeof angle !== "boolean") {
+    throw new TypeError(`registerStatic(handlebars, files, { angle }) takes true or false for angle, got ${JSON.stringify(angle)}.`);
+  }
+  if (filesOrOptions && !(filesOrOptions instanceof StaticFiles) && "angle" in filesOrOptions) {
+    throw new StaticFileError("STATIC_CONFIG", "`angle` is an option of registerStatic, not of StaticFiles: registerStatic(handlebars, { roots: [\"static\"] }, { angle: true }).");
   }
   const files = filesOrOptions instanceof StaticFiles ? filesOrOptions : new StaticFiles(filesOrOptions);
   setAngleSyntax(handlebars, angle);

@@ -97,6 +97,11 @@ describe("registerStatic", () => {
 
   test("bad options fail at registration with STATIC_CONFIG", () => {
     expect(() => registerStatic(Handlebars.create(), { roots: [root], mode: "both" as never })).toThrow(StaticFileError);
+    // angle in the StaticFiles options is a common slip: say where it goes.
+    expect(() => registerStatic(Handlebars.create(), { roots: [root], angle: true } as never)).toThrow(
+      /`angle` is an option of registerStatic, not of StaticFiles: registerStatic\(handlebars, \{ roots: \["static"\] \}, \{ angle: true \}\)/,
+    );
+    expect(() => registerStatic(Handlebars.create(), files, { angle: "yes" as never })).toThrow(/takes true or false for angle, got "yes"/);
   });
 
   test("angle syntax needs the compiler: a runtime-only instance is refused with a clear message", async () => {
