@@ -54,7 +54,7 @@ export function findCssReferences(css: string): Reference[] {
         const { end, closed } = stringEnd(css, j);
         if (closed && end - 1 > j) {
           const [start, stop] = trimmed(css, j + 1, end - 1);
-          add("import", start, stop);
+          if (stop > start) add("import", start, stop);
         }
         i = end;
       } else {

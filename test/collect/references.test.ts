@@ -30,7 +30,7 @@ describe("findCssReferences", () => {
     ]);
   });
 
-  it("skips comments, strings, look-alike names and bad url tokens", () => {
+  it("skips comments, strings, look-alike names, bad url tokens and blank URLs", () => {
     const css = [
       `/* url(in-comment.png) @import "in-comment.css"; */`,
       `/* a comment with /*# ${SMU}=not-alone.map */`,
@@ -39,6 +39,7 @@ describe("findCssReferences", () => {
       `@importer "nope.css";`,
       `c { background: url(two words.png); d: url(a"b.png); }`,
       `e { background: url(ok.png) }`,
+      `@import ' '; @import url( );`,
       `/* an unterminated comment url(never.png)`,
     ].join("\n");
     expect(found(findCssReferences(css))).toEqual([["url", "ok.png", 7]]);
