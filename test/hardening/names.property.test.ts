@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { StaticFiles, StaticFileError, hashBytes, hashedPath, integrityOf, parseName, unhashPath, type StaticFilesOptions } from "../../src/index.js";
@@ -334,6 +334,56 @@ describe("hash() and integrity() of arbitrary names", () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+});
+
+describe.each(["query", "filename"] as const)("url() of arbitrary names against a %s-mode manifest", (mode) => {
+  test("is the manifest's stored name under baseUrl, or a documented StaticFileError; only the manifest is read", { timeout: TIMEOUT }, () => {
+    // A collected folder by hand: every real file under its stored name, and the manifest listing them.
+    const out = join(base, `collected-${mode}`);
+    const paths: Record<string, string> = {};
+    for (const name of EXISTING.filter((name) => !name.endsWith("/") && name !== "sub/deeper")) {
+      const source = fileOnDisk(name)!;
+      const hash = hashBytes(fs.readFileSync(source)).slice(0, 6);
+      const stored = mode === "query" ? `${name}?${hash}` : hashedPath(name, hash);
+      paths[name] = stored;
+      fs.mkdirSync(dirname(join(out, stored.split("?")[0])), { recursive: true });
+      fs.copyFileSync(source, join(out, stored.split("?")[0]));
+    }
+    const manifest = join(out, "staticfiles.json");
+    fs.writeFileSync(manifest, JSON.stringify({ paths, version: "1.1", hash: "x" }));
+    const storedNames = new Set(Object.values(paths).map((stored) => stored.split("?")[0]));
+    const files = new StaticFiles({ manifest, watch: true, missing: "ignore" });
+    const fsWatch = watchFileSystem();
+    try {
+      expect(files.url("css/app.css")).toBe(mode === "query" ? "/static/css/app.css?0beec7" : "/static/css/app.0beec7.css");
+      fc.assert(
+        fc.property(names, (name) => {
+          tried++;
+          let found;
+          try {
+            found = files.lookup(name);
+          } catch (error) {
+            expectNameError(error, name);
+            return;
+          }
+          const url = files.url(name);
+          expect(url).toBe(found.url);
+          expect(url).not.toMatch(/[ \t\n\r\f\v"'<>`\u0000-\u001f\u007f]/);
+          const parsed = new URL(url, "http://x/");
+          expect(parsed.pathname.startsWith("/static/")).toBe(true);
+          if (found.hash === "") return;
+          const stored = parsed.pathname.slice("/static/".length).split("/").map(decodeURIComponent).join("/");
+          expect(storedNames.has(stored), `${url} is not a stored name`).toBe(true);
+          expect(found.file).toBe(join(out, stored));
+        }),
+        { numRuns: NUM_RUNS_PER_CONFIG },
+      );
+    } finally {
+      fsWatch.restore();
+    }
+    // Rendering from a manifest reads no file: the only path touched is the manifest (stat'ed for watch).
+    expect(new Set(fsWatch.touched.map((path) => resolve(path)))).toEqual(new Set([manifest]));
   });
 });
 
