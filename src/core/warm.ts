@@ -190,8 +190,8 @@ export async function digestFiles(
     while (next < batches.length) {
       const id = next++;
       store(id, digestBatch(pathsOf(id), algorithm));
-      // Between batches, let the workers' answers in so they get their next batch at once.
-      if (workers.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      // Between batches, let the workers' answers in (so they get their next batch at once) and the server breathe.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(working);
   } finally {
