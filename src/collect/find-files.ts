@@ -45,7 +45,13 @@ export function findSourceFiles(roots: readonly string[], onUnreadable: (path: s
           continue;
         }
         if (found.has(name) || !(entry.isFile() || entry.isSymbolicLink())) continue;
-        const stats = statSync(path, { throwIfNoEntry: false }); // a dangling link is skipped
+        let stats;
+        try {
+          stats = statSync(path, { throwIfNoEntry: false }); // a dangling link is skipped
+        } catch (error) {
+          onUnreadable(path, error); // a link loop (ELOOP), or a folder that can be listed but not searched
+          continue;
+        }
         if (stats?.isDirectory()) walk(path, name + "/");
         else if (stats?.isFile()) found.set(name, { name, path, size: stats.size });
       }

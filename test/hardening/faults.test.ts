@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { StaticFiles, StaticFileError, hashBytes, integrityOf } from "../../src/index.js";
 import { CHUNK_SIZE } from "../../src/core/hash.js";
+import { collect } from "../../src/collect/index.js";
 
 const LONG = Boolean(process.env.STATIC_HASH_LONG_TESTS);
 let faults = 0;
@@ -549,5 +550,25 @@ describe("symlink policy (documented in the README's Security section)", () => {
     // Through a linked folder, `..` is resolved in the name first: it climbs back into the root, not out of vendor/.
     expect(files.url("vendor/../app.css")).toBe(`/static/app.css?${h6("bar")}`);
     expect(thrown(() => files.url("vendor/../../vendor/lib.js")).code).toBe("STATIC_OUTSIDE_ROOT");
+  });
+});
+
+describe("collect over roots with broken links", () => {
+  test("a file link loop fails the run with a problem naming it, not a stack trace; the old manifest stays", async () => {
+    const base = tempFolder();
+    const root = join(base, "static");
+    const out = join(base, "out");
+    put(join(root, "app.css"), "foo");
+    expect((await collect({ roots: [root], out, quiet: true })).ok).toBe(true);
+    const manifest = fs.readFileSync(join(out, "staticfiles.json"));
+    fs.symlinkSync("b.css", join(root, "a.css"));
+    fs.symlinkSync("a.css", join(root, "b.css"));
+    faults++;
+    const result = await collect({ roots: [root], out, quiet: true });
+    expect(result.ok).toBe(false);
+    const problem = result.problems.find((found) => found.message.includes("ELOOP"));
+    expect(problem?.severity).toBe("error");
+    expect(problem?.message).toContain(join(root, "a.css"));
+    expect(fs.readFileSync(join(out, "staticfiles.json")).equals(manifest)).toBe(true);
   });
 });
