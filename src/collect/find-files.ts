@@ -18,7 +18,7 @@ export function isIgnored(entryName: string): boolean {
 /**
  * Every file of the roots by name, sorted by name; when two roots hold the same name the first
  * root wins, as in Django. Symbolic links are followed (a link loop is visited once); FIFOs, sockets
- * and devices are skipped. A folder that cannot be listed goes to `onUnreadable`.
+ * and devices are skipped. A folder that cannot be listed, or a link that cannot be followed, goes to `onUnreadable`.
  */
 export function findSourceFiles(roots: readonly string[], onUnreadable: (path: string, error: unknown) => void): Map<string, SourceFile> {
   const found = new Map<string, SourceFile>();

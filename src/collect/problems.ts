@@ -98,7 +98,7 @@ export function unreadableFolder(path: string, error: unknown): CollectProblem {
   return {
     severity: "error",
     code: "UNREADABLE",
-    message: `The folder ${path} cannot be listed (${reason}): check its permissions, or remove it from the roots.`,
+    message: `${path} in the roots cannot be read (${reason}): check its permissions, or the link it is (ELOOP is a link loop), or remove it from the roots.`,
   };
 }
 
