@@ -5,7 +5,7 @@ import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, sameStats, signatureOf
 import { readManifest, type Manifest } from "./manifest.js";
 import { appendQueryAndFragment, encodePath, hashedPath, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
 import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
-import { digestFiles, planNames, planRoots } from "./warm.js";
+import { warmDigests } from "./warm.js";
 
 /** What the cache keeps for one name: the file it resolved to, its digests, and its signature then. */
 interface CacheEntry {
@@ -175,8 +175,7 @@ export class StaticFiles {
     }
     if (!cache) return 0;
     const generation = this.generation;
-    const { targets, unresolved } = names === undefined ? planRoots(roots) : planNames(roots, names);
-    const results = await digestFiles(targets, algorithm);
+    const { targets, unresolved, results } = await warmDigests(roots, names, algorithm);
     // invalidateCache() ran meanwhile: these digests may predate the change it announced.
     if (this.generation !== generation) return 0;
     let hashed = 0;

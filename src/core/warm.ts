@@ -33,7 +33,7 @@ export interface WarmBatch {
 export type WarmDigest = { readonly digest: Uint8Array; readonly signature: FileSignature } | { readonly error: string };
 
 const WORKER_URL = new URL("./warm-worker.js", import.meta.url);
-// A worker takes tens of milliseconds to start: below this much data per thread, fewer threads finish sooner.
+// A worker takes tens of milliseconds to start: it pays off only with this much more to hash.
 const BYTES_PER_THREAD = 32 * 1024 * 1024;
 // Small enough to share the files out evenly, large enough that messages cost nothing next to hashing.
 const BATCH_BYTES = 4 * 1024 * 1024;
@@ -48,7 +48,7 @@ const FILE_GONE = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
  * that is no regular file (a FIFO, a broken link) goes to `unresolved`, so `url()`'s own report
  * surfaces it. A root that does not exist is a `STATIC_CONFIG` error.
  */
-export function planRoots(roots: readonly string[]): WarmPlan {
+export function planRoots(roots: readonly string[], threads?: HashingThreads): WarmPlan {
   const claimed = new Map<string, WarmTarget | null>();
   roots.forEach((root, rootIndex) => {
     const stats = statSync(root, { throwIfNoEntry: false });
@@ -58,7 +58,7 @@ export function planRoots(roots: readonly string[]): WarmPlan {
         `Cannot warm the cache: the root ${root} ${stats ? "is not a folder" : "does not exist"}. Check \`roots\`, or create the folder.`,
       );
     }
-    walk(root, "", rootIndex, claimed, new Set([`${stats.dev}:${stats.ino}`]));
+    walk(root, "", rootIndex, claimed, new Set([`${stats.dev}:${stats.ino}`]), threads);
   });
   const targets: WarmTarget[] = [];
   const unresolved: string[] = [];
@@ -69,7 +69,7 @@ export function planRoots(roots: readonly string[]): WarmPlan {
   return { targets, unresolved };
 }
 
-function walk(folder: string, prefix: string, rootIndex: number, claimed: Map<string, WarmTarget | null>, visited: Set<string>): void {
+function walk(folder: string, prefix: string, rootIndex: number, claimed: Map<string, WarmTarget | null>, visited: Set<string>, threads?: HashingThreads): void {
   let entries;
   try {
     entries = readdirSync(folder, { withFileTypes: true });
@@ -91,12 +91,14 @@ function walk(folder: string, prefix: string, rootIndex: number, claimed: Map<st
       // A link back up the tree would walk forever; what lies under it is reachable by a shorter name.
       if (visited.has(id)) continue;
       visited.add(id);
-      walk(file, path + "/", rootIndex, claimed, visited);
+      walk(file, path + "/", rootIndex, claimed, visited, threads);
       visited.delete(id);
       continue;
     }
     if (claimed.has(path) || !reachable(path)) continue;
-    claimed.set(path, stats?.isFile() ? { path, file, rootIndex, size: stats.size } : null);
+    const isFile = stats?.isFile() === true;
+    claimed.set(path, isFile ? { path, file, rootIndex, size: stats!.size } : null);
+    if (isFile) threads?.found(stats!.size);
   }
 }
 
@@ -111,7 +113,7 @@ function reachable(path: string): boolean {
 }
 
 /** Where each name leads, searching the roots in order as `url()` does; names are parsed (and refused) as `url()` parses them. */
-export function planNames(roots: readonly string[], names: Iterable<string>): WarmPlan {
+export function planNames(roots: readonly string[], names: Iterable<string>, threads?: HashingThreads): WarmPlan {
   const targets: WarmTarget[] = [];
   const unresolved: string[] = [];
   const seen = new Set<string>();
@@ -135,21 +137,69 @@ export function planNames(roots: readonly string[], names: Iterable<string>): Wa
       found = true;
       if (stats.isFile()) target = { path, file, rootIndex, size: stats.size };
     }
-    if (target) targets.push(target);
-    else unresolved.push(name);
+    if (target) {
+      targets.push(target);
+      threads?.found(target.size);
+    } else unresolved.push(name);
   }
   return { targets, unresolved };
 }
 
 /**
- * Digests each file with `algorithm`. With enough to hash, the main thread and `threads - 1` worker
- * threads share the files out (the main thread starts at once, while the workers boot).
+ * Plans and digests in one go, for `StaticFiles.warm()`: the worker threads start while the roots are
+ * walked, as soon as there is enough to hash for them, so they boot while the walk goes on.
+ */
+export async function warmDigests(roots: readonly string[], names: Iterable<string> | undefined, algorithm: string) {
+  const threads = new HashingThreads();
+  try {
+    const plan = names === undefined ? planRoots(roots, threads) : planNames(roots, names, threads);
+    return { ...plan, results: await digestFiles(plan.targets, algorithm, threads) };
+  } finally {
+    await threads.stop();
+  }
+}
+
+/**
+ * The worker threads that help the main thread hash: one more each time `found` has counted
+ * another `BYTES_PER_THREAD` to hash, up to one per core besides the main thread's.
+ */
+export class HashingThreads {
+  /** Each worker, once it runs (rejects if it fails to start). */
+  readonly started: Promise<Worker>[] = [];
+  private readonly workers: Worker[] = [];
+  private bytes = 0;
+
+  constructor(private readonly maxWorkers = availableParallelism() - 1) {}
+
+  /** Counts a file to hash; starts a worker when there is enough for one more thread. */
+  found(size: number): void {
+    this.bytes += size;
+    while (this.workers.length < this.maxWorkers && this.bytes > (this.workers.length + 1) * BYTES_PER_THREAD) {
+      const worker = new Worker(WORKER_URL);
+      const started = new Promise<Worker>((resolve, reject) => {
+        worker.once("online", () => resolve(worker));
+        worker.once("error", (error) => reject(new Error(`A hashing thread of StaticFiles.warm() failed: ${error.message}`, { cause: error })));
+      });
+      started.catch(() => {}); // reported where it is awaited
+      this.workers.push(worker);
+      this.started.push(started);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((worker) => worker.terminate()));
+  }
+}
+
+/**
+ * Digests each file with `algorithm`: the main thread takes batches of files at once, and each of
+ * `threads`' workers as soon as it runs (until then the main thread hashes alone).
  * A file that cannot be read gives `undefined`.
  */
 export async function digestFiles(
   files: readonly { readonly file: string; readonly size: number }[],
   algorithm: string,
-  threads = threadsFor(files),
+  threads: HashingThreads,
 ): Promise<(FileDigests | undefined)[]> {
   const results: (FileDigests | undefined)[] = new Array(files.length);
   const batches = batchesOf(files);
@@ -164,39 +214,40 @@ export async function digestFiles(
   const pathsOf = (id: number) => batches[id].map((index) => files[index].file);
   let next = 0;
 
-  const workers = Array.from({ length: Math.max(0, Math.min(threads - 1, batches.length - 1)) }, () => new Worker(WORKER_URL));
-  const working = workers.map(
-    (worker) =>
-      new Promise<void>((resolve, reject) => {
-        let pending = 0;
-        const send = () => {
-          if (next >= batches.length) return;
-          const id = next++;
-          pending++;
-          worker.postMessage({ id, files: pathsOf(id), algorithm } satisfies WarmBatch);
-        };
-        worker.on("message", ({ id, digests }: { id: number; digests: WarmDigest[] }) => {
-          store(id, digests);
-          pending--;
-          send();
-          if (pending === 0) resolve();
-        });
-        worker.on("error", (error) => reject(new Error(`A hashing thread of StaticFiles.warm() failed: ${error.message}`, { cause: error })));
-        worker.on("exit", (code) => reject(new Error(`A hashing thread of StaticFiles.warm() stopped early (exit code ${code}).`)));
-        for (let k = 0; k < IN_FLIGHT; k++) send();
-      }),
-  );
-  try {
-    while (next < batches.length) {
-      const id = next++;
-      store(id, digestBatch(pathsOf(id), algorithm));
-      // Between batches, let the workers' answers in (so they get their next batch at once) and the server breathe.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await Promise.all(working);
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+  const feed = (worker: Worker) =>
+    new Promise<void>((resolve, reject) => {
+      let pending = 0;
+      const send = () => {
+        if (next >= batches.length) return;
+        const id = next++;
+        pending++;
+        worker.postMessage({ id, files: pathsOf(id), algorithm } satisfies WarmBatch);
+      };
+      const finish = (settle: () => void) => {
+        worker.off("message", onMessage).off("error", onError).off("exit", onExit);
+        settle();
+      };
+      const onMessage = ({ id, digests }: { id: number; digests: WarmDigest[] }) => {
+        store(id, digests);
+        pending--;
+        send();
+        if (pending === 0) finish(resolve);
+      };
+      const onError = (error: Error) => finish(() => reject(new Error(`A hashing thread of StaticFiles.warm() failed: ${error.message}`, { cause: error })));
+      const onExit = (code: number) => finish(() => reject(new Error(`A hashing thread of StaticFiles.warm() stopped early (exit code ${code}).`)));
+      worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+      for (let k = 0; k < IN_FLIGHT; k++) send();
+      if (pending === 0) finish(resolve);
+    });
+  const working = threads.started.map((started) => started.then(feed));
+
+  while (next < batches.length) {
+    const id = next++;
+    store(id, digestBatch(pathsOf(id), algorithm));
+    // Between batches, let the workers in (so they get their next batch at once) and the server breathe.
+    await new Promise((resolve) => setImmediate(resolve));
   }
+  await Promise.all(working);
   return results;
 }
 
@@ -231,7 +282,3 @@ function batchesOf(files: readonly { readonly size: number }[]): number[][] {
   return batches;
 }
 
-function threadsFor(files: readonly { readonly size: number }[]): number {
-  const bytes = files.reduce((sum, { size }) => sum + size, 0);
-  return Math.min(availableParallelism(), Math.ceil(bytes / BYTES_PER_THREAD));
-}
