@@ -7,6 +7,13 @@ export type Mode = "query" | "filename";
 export type MissingPolicy = "error" | "warn" | "ignore";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SharedCache = LRUCache<any, any, any>;
+/** The calls StaticFiles makes on a shared cache: typed by shape, so lru-cache's CommonJS build (a different class to TypeScript) fits too. */
+export interface CacheStore {
+  get(key: string): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  set(key: string, value: any): unknown;
+  delete(key: string): unknown;
+}
 
 /** Options of `new StaticFiles(options)`; every one is optional. */
 export interface StaticFilesOptions {
@@ -23,7 +30,7 @@ export interface StaticFilesOptions {
   /** Path of a `staticfiles.json`; URLs then come from it and rendering reads no file. */
   manifest?: string;
   /** Bound of the hash cache (`{ max }`), `false` to hash on every call, or an `LRUCache` shared by several instances. Default `{ max: 10000 }`. */
-  cache?: { max: number; [option: string]: unknown } | false | SharedCache;
+  cache?: { max: number; [option: string]: unknown } | false | SharedCache | CacheStore;
   /** Prefix of cache keys, to keep instances that share a cache apart. Default `"staticfiles_hash"`. */
   keyPrefix?: string;
   /** Revalidate cached hashes by file stat, so an edit shows on the next render. Default: `NODE_ENV !== "production"`. */
