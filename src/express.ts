@@ -173,9 +173,13 @@ function sendTarget(
     if (!immutable || proof === "trusted" || proof === undefined) return;
     const expected = proof;
     file.on("open", (fd: number) => {
-      if (!sameSignature(signatureOf(fstatSync(fd)), expected.signature) && !res.headersSent) res.setHeader("Cache-Control", "no-cache");
+      const opened = fstatSync(fd);
+      if (res.headersSent || sameSignature(signatureOf(opened), expected.signature)) return;
+      immutable = false;
+      // send stated the hashed version's size, so that is what Content-Length says.
+      revalidateReplacedFile(file, res, opened.size === expected.signature.size);
     });
-    if (res.statusCode === 200) withholdUnlessDigestMatches(file, res, expected.hex, algorithm);
+    if (res.statusCode === 200) withholdUnlessDigestMatches(file, res, expected.hex, algorithm, () => immutable);
   });
   stream.on("directory", () => refuse(404, `${JSON.stringify(target.name)} is a directory.`));
   stream.on("error", (error: Error & { status?: number; headers?: Record<string, string> }) => {
@@ -188,15 +192,33 @@ function sendTarget(
 }
 
 /**
- * Hashes the body as it streams and destroys the response before its last chunk is written when the
- * digest differs (the file changed in place mid-read): the client gets a short, uncacheable response.
+ * The file was replaced (renamed over) between send's stat and its open: what is read is another
+ * version, sent in full as `no-cache` without the validators send took from the replaced file, or not
+ * at all when its size differs from the Content-Length already set.
  */
-function withholdUnlessDigestMatches(file: ReadStream, res: ServerResponse, hex: string, algorithm: string): void {
+function revalidateReplacedFile(file: ReadStream, res: ServerResponse, sameSize: boolean): void {
+  if (!sameSize) {
+    file.unpipe(res);
+    res.destroy();
+    return;
+  }
+  res.setHeader("Cache-Control", "no-cache");
+  res.removeHeader("ETag");
+  res.removeHeader("Last-Modified");
+}
+
+/**
+ * While the response is still marked immutable, hashes the body as it streams and destroys the response
+ * before its last chunk is written when the digest differs (the file changed in place mid-read): the
+ * client gets a short, uncacheable response.
+ */
+function withholdUnlessDigestMatches(file: ReadStream, res: ServerResponse, hex: string, algorithm: string, stillImmutable: () => boolean): void {
   const total = Number(res.getHeader("Content-Length"));
   const hash = createHash(algorithm);
   let seen = 0;
   // Registered before send pipes the stream, so it sees each chunk before the response does.
   file.on("data", (chunk: Buffer | string) => {
+    if (!stillImmutable()) return;
     hash.update(chunk);
     seen += chunk.length;
     if (seen >= total && hash.digest("hex") !== hex) {

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import fs, { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { serveStatic, type ServeStaticOptions } from "../src/express.js";
 import { StaticFiles, type StaticFilesOptions } from "../src/index.js";
 import { close, listen, rawRequest } from "./serve/http-client.js";
@@ -295,5 +295,59 @@ describe("serveStatic options and Express errors", () => {
     expect(() => serveStatic({ roots: [site.root] }, { dotfiles: "allow" } as ServeStaticOptions)).toThrow(/does not know the option `dotfiles`; it takes `fallthrough`, `maxAge`, `index`/);
     expect(() => serveStatic({ roots: [site.root] }, { index: "index.html" } as unknown as ServeStaticOptions)).toThrow(/never serves directories/);
     expect(serveStatic({ roots: [site.root] }, { index: false })).toBeTypeOf("function");
+  });
+});
+
+describe("a file replaced by rename between send's stat and its open", () => {
+  let site: Site;
+  let server: Server | undefined;
+  beforeEach(() => {
+    site = makeSite();
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    if (server) await close(server);
+    server = undefined;
+    rmSync(site.dir, { recursive: true, force: true });
+  });
+
+  /** Serves the site; the first time send stats `name`, `content` is renamed over it before send sees the result. */
+  async function startWithRenameAfterStat(name: string, content: string): Promise<string> {
+    const file = join(site.root, name);
+    const realStat = fs.stat;
+    let renamed = false;
+    vi.spyOn(fs, "stat").mockImplementation(((path: fs.PathLike, ...rest: unknown[]) => {
+      const callback = rest.pop() as (error: Error | null, stats?: fs.Stats) => void;
+      (realStat as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, stats?: fs.Stats) => {
+        if (String(path) === file && !renamed) {
+          renamed = true;
+          writeFileSync(file + ".tmp", content);
+          renameSync(file + ".tmp", file);
+        }
+        callback(error, stats);
+      });
+    }) as typeof fs.stat);
+    server = createServer(serveStatic({ roots: [site.root] }));
+    return listen(server);
+  }
+
+  test("same size: the new file arrives whole, as no-cache with no validator of the old one", async () => {
+    const origin = await startWithRenameAfterStat("css/app.css", "bar");
+    const res = await rawRequest(origin, `/static/css/app.css?${FOO}`);
+    expect([res.status, res.complete, res.body.toString(), res.headers["content-length"], res.headers["cache-control"]]).toEqual([200, true, "bar", "3", "no-cache"]);
+    // The ETag and Last-Modified send wrote were the replaced file's: a later 304 must not bless these bytes.
+    expect([res.headers.etag, res.headers["last-modified"]]).toEqual([undefined, undefined]);
+    const fresh = await rawRequest(origin, `/static/css/app.css?${BAR}`);
+    expect([fresh.status, fresh.body.toString(), fresh.headers["cache-control"]]).toEqual([200, "bar", IMMUTABLE]);
+  });
+
+  test.each([
+    ["larger", "barbaz"],
+    ["smaller", "ba"],
+  ])("%s: no response at all rather than bytes that do not fit Content-Length", async (_case, content) => {
+    const origin = await startWithRenameAfterStat("css/app.css", content);
+    await expect(rawRequest(origin, `/static/css/app.css?${FOO}`)).rejects.toThrow(/socket hang up/);
+    const next = await rawRequest(origin, "/static/css/app.css");
+    expect([next.status, next.body.toString(), next.headers["cache-control"]]).toEqual([200, content, "no-cache"]);
   });
 });
