@@ -4,8 +4,9 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { StaticFileError } from "./errors.js";
-import { digestFile, type FileDigests, type FileSignature } from "./hash.js";
+import type { FileDigests } from "./hash.js";
 import { parseName } from "./names.js";
+import { digestBatch, WORKER_MARK, type WarmBatch, type WarmDigest } from "./warm-worker.js";
 
 /** A file to hash for a name: the file in the first root that has the name. */
 export interface WarmTarget {
@@ -21,16 +22,6 @@ export interface WarmPlan {
   readonly targets: WarmTarget[];
   readonly unresolved: string[];
 }
-
-/** A batch of files sent to a worker. */
-export interface WarmBatch {
-  readonly id: number;
-  readonly files: readonly string[];
-  readonly algorithm: string;
-}
-
-/** A worker's answer for one file: its digest and signature, or the file system's error code. */
-export type WarmDigest = { readonly digest: Uint8Array; readonly signature: FileSignature } | { readonly error: string };
 
 const WORKER_URL = new URL("./warm-worker.js", import.meta.url);
 // A worker takes tens of milliseconds to start: it pays off only with this much more to hash.
@@ -175,7 +166,7 @@ export class HashingThreads {
   found(size: number): void {
     this.bytes += size;
     while (this.workers.length < this.maxWorkers && this.bytes > (this.workers.length + 1) * BYTES_PER_THREAD) {
-      const worker = new Worker(WORKER_URL);
+      const worker = new Worker(WORKER_URL, { workerData: WORKER_MARK });
       const started = new Promise<Worker>((resolve, reject) => {
         worker.once("online", () => resolve(worker));
         worker.once("error", (error) => reject(new Error(`A hashing thread of StaticFiles.warm() failed: ${error.message}`, { cause: error })));
@@ -249,18 +240,6 @@ export async function digestFiles(
   }
   await Promise.all(working);
   return results;
-}
-
-/** Digests files one after the other, as a worker does with each batch it is sent. */
-export function digestBatch(files: readonly string[], algorithm: string): WarmDigest[] {
-  return files.map((file) => {
-    try {
-      const { digests, signature } = digestFile(file, [algorithm]);
-      return { digest: digests.get(algorithm)!, signature };
-    } catch (error) {
-      return { error: (error as NodeJS.ErrnoException).code ?? String(error) };
-    }
-  });
 }
 
 /** File indexes in batches, largest files first, so the last batches are small and the threads finish together. */
