@@ -169,7 +169,7 @@ function sendTarget(
     response.setHeader("Cache-Control", immutable ? `public, max-age=${maxAgeSeconds}, immutable` : "no-cache");
   });
   stream.on("stream", (file: ReadStream) => {
-    cutBeyondContentLength(file, res);
+    cutUnlessContentLength(file, res);
     if (!immutable || proof === "trusted" || proof === undefined) return;
     const expected = proof;
     file.on("open", (fd: number) => {
@@ -229,19 +229,24 @@ function withholdUnlessDigestMatches(file: ReadStream, res: ServerResponse, hex:
 }
 
 /**
- * send reads one byte of a file that was empty when it stat'ed it (its range end is `max(0, size - 1)`):
- * if the file has filled meanwhile, that byte would follow a `Content-Length: 0` response and be read
- * as the start of the next response on the connection. The response is destroyed before it goes out.
+ * Destroys the response when the file gives other than Content-Length bytes (it changed in place after
+ * send's stat). A byte too many (send reads one byte of a file that was empty when stat'ed) would be read
+ * as the start of the next response on the connection; a body too short would swallow the start of it.
  */
-function cutBeyondContentLength(file: ReadStream, res: ServerResponse): void {
+function cutUnlessContentLength(file: ReadStream, res: ServerResponse): void {
   const declared = Number(res.getHeader("Content-Length"));
   let seen = 0;
+  const cut = (): void => {
+    file.unpipe(res);
+    res.destroy();
+  };
+  // Registered before send pipes the stream: they run before the pipe writes a chunk or ends the response.
   file.on("data", (chunk: Buffer | string) => {
     seen += chunk.length;
-    if (seen > declared) {
-      file.unpipe(res);
-      res.destroy();
-    }
+    if (seen > declared) cut();
+  });
+  file.on("end", () => {
+    if (seen < declared) cut();
   });
 }
 

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
@@ -244,6 +244,44 @@ describe("a file rewritten in place between send's stat and its read", () => {
       expect(second).toMatchObject({ status: 200, body: "foo", length: 3 });
     } finally {
       agent.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  test("full when stat'ed, shorter when read: the response is cut, never ended short of Content-Length", async () => {
+    const root = fs.mkdtempSync(join(tmpdir(), "static-hash-shrink-"));
+    made.push(root);
+    const file = join(root, "app.css");
+    fs.writeFileSync(file, "foo");
+    fs.writeFileSync(join(root, "other.css"), "bar");
+    const serve = serveStatic(new StaticFiles({ roots: [root] }));
+    const server = createServer((req, res) => serve(req, res));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const port = (server.address() as AddressInfo).port;
+    // The editor's save truncates the file right after send's stat: send declares 3 bytes and reads 1.
+    const stat = fs.stat;
+    vi.spyOn(fs, "stat").mockImplementation(((path: fs.PathLike, ...rest: unknown[]) => {
+      const callback = rest.pop() as (error: Error | null, stats?: fs.Stats) => void;
+      (stat as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, stats?: fs.Stats) => {
+        if (String(path) === file && stats?.size === 3) fs.writeFileSync(file, "f");
+        callback(error, stats);
+      });
+    }) as typeof fs.stat);
+    try {
+      // Two pipelined requests on one connection: a short first body would swallow the start of the second response.
+      const socket = connect(port, "127.0.0.1");
+      socket.write("GET /app.css HTTP/1.1\r\nHost: x\r\n\r\nGET /other.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      let raw = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (chunk: string) => (raw += chunk));
+      await once(socket, "close");
+      const [head, ...rest] = raw.split("\r\n\r\n");
+      expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 3\r\n/i);
+      // Cut: at most the byte read, and no second response behind it.
+      expect(rest.join("\r\n\r\n")).toMatch(/^f?$/);
+    } finally {
       server.closeAllConnections();
       server.close();
     }
