@@ -95,6 +95,10 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
 
 // Also by name, for CommonJS configs: `const { staticHash } = require("static-hash/eleventy")`.
 export { staticHash };
+// `require("static-hash/eleventy")` in a CommonJS config returns the plugin itself, as Eleventy plugins
+// usually do; `.staticHash` and `.default` on it keep the other spellings working.
+Object.assign(staticHash, { staticHash, default: staticHash });
+export { staticHash as "module.exports" };
 
 /** A Liquid or 11ty.js shortcode/filter: one core call, its error prefixed with the page's input path. */
 function pageCall(files: StaticFiles, helper: Helper) {

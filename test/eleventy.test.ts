@@ -381,11 +381,14 @@ describe("options", () => {
 });
 
 describe("the built package", () => {
-  test("a CommonJS config can require() the plugin, by name or as default", async () => {
+  test("a CommonJS config can require() the plugin itself, or by name or as default", async () => {
     const required = createRequire(import.meta.url)("static-hash/eleventy");
-    expect(required.staticHash).toBe(required.default);
+    // Eleventy plugins are usually required as the function itself: addPlugin(require("…")).
+    expect(typeof required).toBe("function");
+    expect(required.staticHash).toBe(required);
+    expect(required.default).toBe(required);
     const site = makeSite({ "liquid.liquid": `{% static "css/app.css" %}` });
-    const elev = eleventy(site, (eleventyConfig) => eleventyConfig.addPlugin(required.staticHash, { roots: [site.root] }));
+    const elev = eleventy(site, (eleventyConfig) => eleventyConfig.addPlugin(required, { roots: [site.root] }));
     await elev.write();
     expect(site.html("liquid")).toBe(`/static/css/app.css?${FOO}`);
   });

@@ -77,7 +77,7 @@ afterAll(() => {
 });
 
 describe("the tarball", () => {
-  it("holds dist/, README.md and package.json only, and no test file", () => {
+  it("holds dist/, README.md, LICENSE and package.json only, and no test file", () => {
     expect(tarballFiles).toContain("package.json");
     expect(tarballFiles).toContain("README.md");
     expect(tarballFiles).toContain("dist/cli.js");
@@ -85,7 +85,8 @@ describe("the tarball", () => {
       expect(tarballFiles).toContain(`dist/${name}.js`);
       expect(tarballFiles).toContain(`dist/${name}.d.ts`);
     }
-    expect(tarballFiles.filter((path) => !/^(dist\/|README\.md$|package\.json$)/.test(path))).toEqual([]);
+    expect(tarballFiles).toContain("LICENSE");
+    expect(tarballFiles.filter((path) => !/^(dist\/|README\.md$|LICENSE$|package\.json$)/.test(path))).toEqual([]);
     expect(tarballFiles.filter((path) => /\.(test|spec)\.|(^|\/)(test|tests|__tests__|fixtures)\//.test(path))).toEqual([]);
   });
 
