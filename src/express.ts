@@ -115,6 +115,14 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
     return names;
   }
 
+  /** The digest the bytes sent must have to be immutable ("trusted" for a collected hashed name), if the URL's hash is proven. */
+  async function provenDigest(target: Target): Promise<ContentDigest | "trusted" | undefined> {
+    if (target.proof.kind === "manifest-name") return "trusted";
+    if (target.proof.kind === "none") return undefined;
+    const digest = await digests.of(join(target.root, target.name), signatureOf(target.stats));
+    return digest.hex.startsWith(target.proof.hash) ? digest : undefined;
+  }
+
   return function staticHashMiddleware(req, res, next) {
     const refuse = (status: number, reason: string, cause?: unknown): void => {
       // Too late to answer with a status: end the connection so the client sees a failed response.
@@ -139,9 +147,7 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
     resolving
       .then(async (target) => {
         if (!target) return refuse(404, `No static file ${JSON.stringify(path.name)}.`);
-        const digest = target.proof.kind === "digest" ? await digests.of(join(target.root, target.name), signatureOf(target.stats)) : undefined;
-        const proven = target.proof.kind === "manifest-name" || (target.proof.kind === "digest" && digest!.hex.startsWith(target.proof.hash));
-        sendTarget(req, res, target, proven ? digest ?? "trusted" : undefined, maxAgeSeconds, algorithm, refuse);
+        sendTarget(req, res, target, await provenDigest(target), maxAgeSeconds, algorithm, refuse);
       })
       .catch((error: unknown) => refuse(500, `static-hash could not serve ${JSON.stringify(path.name)}: ${(error as Error).message}`, error));
   };
@@ -150,8 +156,9 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
 /**
  * Streams the target with `send`. `proof` is the digest that the URL's hash matched (or "trusted" for a
  * collected hashed name); the response is immutable only if the bytes sent are that digest's bytes:
- * the signature is checked when `send` stats the file and again on the descriptor it reads, and a full
- * response withholds its last chunk until the digest of everything sent has been compared.
+ * the signature is checked when `send` stats the file and again on the descriptor it reads (a file
+ * renamed over in between is sent as `no-cache`), and a full response still marked immutable withholds
+ * its last chunk until the digest of everything sent has been compared.
  */
 function sendTarget(
   req: IncomingMessage,
@@ -175,9 +182,13 @@ function sendTarget(
     file.on("open", (fd: number) => {
       const opened = fstatSync(fd);
       if (res.headersSent || sameSignature(signatureOf(opened), expected.signature)) return;
+      // Renamed over since send's stat: send this other version whole and revalidated, or nothing if its size is not Content-Length.
       immutable = false;
-      // send stated the hashed version's size, so that is what Content-Length says.
-      revalidateReplacedFile(file, res, opened.size === expected.signature.size);
+      if (opened.size !== expected.signature.size) return cut(file, res);
+      res.setHeader("Cache-Control", "no-cache");
+      // send took these from the replaced file: a later 304 must not bless these bytes.
+      res.removeHeader("ETag");
+      res.removeHeader("Last-Modified");
     });
     if (res.statusCode === 200) withholdUnlessDigestMatches(file, res, expected.hex, algorithm, () => immutable);
   });
@@ -189,22 +200,6 @@ function sendTarget(
     refuse(status, error.message, error);
   });
   stream.pipe(res);
-}
-
-/**
- * The file was replaced (renamed over) between send's stat and its open: what is read is another
- * version, sent in full as `no-cache` without the validators send took from the replaced file, or not
- * at all when its size differs from the Content-Length already set.
- */
-function revalidateReplacedFile(file: ReadStream, res: ServerResponse, sameSize: boolean): void {
-  if (!sameSize) {
-    file.unpipe(res);
-    res.destroy();
-    return;
-  }
-  res.setHeader("Cache-Control", "no-cache");
-  res.removeHeader("ETag");
-  res.removeHeader("Last-Modified");
 }
 
 /**
@@ -221,10 +216,7 @@ function withholdUnlessDigestMatches(file: ReadStream, res: ServerResponse, hex:
     if (!stillImmutable()) return;
     hash.update(chunk);
     seen += chunk.length;
-    if (seen >= total && hash.digest("hex") !== hex) {
-      file.unpipe(res);
-      res.destroy();
-    }
+    if (seen >= total && hash.digest("hex") !== hex) cut(file, res);
   });
 }
 
@@ -236,18 +228,20 @@ function withholdUnlessDigestMatches(file: ReadStream, res: ServerResponse, hex:
 function cutUnlessContentLength(file: ReadStream, res: ServerResponse): void {
   const declared = Number(res.getHeader("Content-Length"));
   let seen = 0;
-  const cut = (): void => {
-    file.unpipe(res);
-    res.destroy();
-  };
   // Registered before send pipes the stream: they run before the pipe writes a chunk or ends the response.
   file.on("data", (chunk: Buffer | string) => {
     seen += chunk.length;
-    if (seen > declared) cut();
+    if (seen > declared) cut(file, res);
   });
   file.on("end", () => {
-    if (seen < declared) cut();
+    if (seen < declared) cut(file, res);
   });
+}
+
+/** Ends the response unfinished: the client sees a failed response, which no cache keeps. */
+function cut(file: ReadStream, res: ServerResponse): void {
+  file.unpipe(res);
+  res.destroy();
 }
 
 /** A short plain-text error response, with only the headers given. */
