@@ -136,3 +136,53 @@ export function bytesText(bytes) {
   if (bytes < 2 ** 30) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
+
+/** Share of CPU time the whole machine spent busy over `ms` milliseconds (Linux; undefined elsewhere). */
+export async function busyShare(ms = 1000) {
+  const sample = () => {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = fields[3] + (fields[4] ?? 0);
+    return { idle, total: fields.reduce((sum, value) => sum + value, 0) };
+  };
+  try {
+    const before = sample();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const after = sample();
+    return 1 - (after.idle - before.idle) / Math.max(1, after.total - before.total);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits, up to `maxSeconds`, for a second in which the machine is at most `threshold` busy, so a
+ * benchmark does not start in the middle of someone else's build. Returns the last busy share seen.
+ */
+export async function waitForQuiet({ maxSeconds = 60, threshold = 0.1 } = {}) {
+  let busy;
+  for (let waited = 0; waited < maxSeconds; waited++) {
+    busy = await busyShare(1000);
+    if (busy === undefined || busy <= threshold) break;
+  }
+  return busy;
+}
+
+/** CPU ticks so far: the machine's busy and total, and this process's own (its threads and waited-for children). */
+export function cpuTicks() {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    const busy = total - fields[3] - (fields[4] ?? 0);
+    const self = readFileSync("/proc/self/stat", "utf8");
+    const [utime, stime, cutime, cstime] = self.slice(self.lastIndexOf(")") + 2).split(" ").slice(11, 15).map(Number);
+    return { total, busy, own: utime + stime + cutime + cstime };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share of the machine's CPU that other processes used between two `cpuTicks()` samples. */
+export function othersShare(start, end) {
+  if (!start || !end) return undefined;
+  return Math.max(0, (end.busy - start.busy - (end.own - start.own)) / Math.max(1, end.total - start.total));
+}

@@ -29,9 +29,18 @@ export function report({ run, results, history }) {
     `| Node | ${machine.node} (${machine.platform}) |`,
     `| Load average (1, 5, 15 min) | ${machine.load} at the start, ${run.loadAfter} at the end |`,
     "",
-    "The machine is shared: other work ran beside the benchmark (see the load average), so each figure",
-    "is the median over interleaved rounds with its spread, and every ratio is taken round by round",
-    "between cases measured back to back in the same process, which cancels most of that noise.",
+    "The machine is shared: other work may run beside the benchmark. Each benchmark waits (up to two",
+    "minutes) for a quiet second before it starts, each figure is the median over interleaved rounds",
+    "with its spread, and every ratio is taken round by round between cases measured back to back in",
+    "the same process. The CPU share other processes took while each benchmark ran:",
+    "",
+    "| Benchmark | took | machine busy at the start | CPU used by other processes meanwhile |",
+    "| --- | --- | --- | --- |",
+    ...Object.entries(run.timings).map(([name, ms]) => {
+      const { busyAtStart, others } = run.contention?.[name] ?? {};
+      const percent = (share) => (share === undefined ? "–" : `${(share * 100).toFixed(0)}%`);
+      return `| ${name} | ${(ms / 1000).toFixed(0)} s | ${percent(busyAtStart)} | ${percent(others)} |`;
+    }),
     "",
     "## Goals",
     "",

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchCollect } from "./collect.js";
 import { benchHashing } from "./hashing.js";
-import { machine } from "./measure.js";
+import { cpuTicks, machine, othersShare, waitForQuiet } from "./measure.js";
 import { benchMemory } from "./memory.js";
 import { benchRender } from "./render.js";
 import { report } from "./report.js";
@@ -33,8 +33,12 @@ const started = new Date();
 const before = machine();
 const results = {};
 const timings = {};
+const contention = {};
 for (const name of only) {
-  log(`${name}…`);
+  // Start each benchmark in a quiet second if one comes within two minutes (the machine may be shared).
+  const busyAtStart = quick ? undefined : await waitForQuiet({ maxSeconds: 120 });
+  log(`${name}…${busyAtStart === undefined ? "" : ` (machine ${(busyAtStart * 100).toFixed(0)}% busy at the start)`}`);
+  const ticks = cpuTicks();
   const start = Date.now();
   if (name === "render") results.render = benchRender({ quick });
   if (name === "url") results.url = benchUrl({ quick });
@@ -42,6 +46,7 @@ for (const name of only) {
   if (name === "collect") results.collect = await benchCollect({ quick, log, folders: collectFolders });
   if (name === "memory") results.memory = benchMemory({ quick, log });
   timings[name] = Date.now() - start;
+  contention[name] = { busyAtStart, others: othersShare(ticks, cpuTicks()) };
   log(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
 }
 
@@ -53,7 +58,7 @@ try {
   commit = "unknown";
 }
 const command = `npm run bench${args.length ? " -- " + args.join(" ") : ""}`;
-const run = { command, quick, started: started.toISOString(), finished: new Date().toISOString(), commit, machine: before, loadAfter: machine().load, timings };
+const run = { command, quick, started: started.toISOString(), finished: new Date().toISOString(), commit, machine: before, loadAfter: machine().load, timings, contention };
 const history = existsSync(here("./history.md")) ? readFileSync(here("./history.md"), "utf8") : "";
 const markdown = report({ run, results, history });
 
