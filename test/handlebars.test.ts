@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import express from "express";
 import { create as createExpressHandlebars } from "express-handlebars";
@@ -12,6 +12,7 @@ import hbs from "hbs";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { StaticFileError, StaticFiles } from "../src/index.js";
 import { registerStatic, type RegisterStaticOptions } from "../src/handlebars.js";
+import { writeTree } from "./temp-folders.js";
 
 const FOO = "0beec7"; // sha1("foo")[:6]
 const BAR = "62cdb7"; // sha1("bar")[:6]
@@ -34,13 +35,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function writeTree(base: string, tree: Record<string, string>): void {
-  for (const [name, content] of Object.entries(tree)) {
-    mkdirSync(dirname(join(base, name)), { recursive: true });
-    writeFileSync(join(base, name), content);
-  }
-}
 
 /** A fresh isolated instance with the helpers on it. */
 function instance(options?: RegisterStaticOptions): typeof Handlebars {

@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import express from "express";
 import nunjucks from "nunjucks";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { StaticFileError, StaticFiles } from "../src/index.js";
 import { angleTags, EXTENSION_NAME, StaticExtension, useStatic } from "../src/nunjucks.js";
+import { writeTree } from "./temp-folders.js";
 
 const FOO = "0beec7"; // sha1("foo")[:6]
 const BAR = "62cdb7"; // sha1("bar")[:6]
@@ -23,10 +24,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "static-hash-nunjucks-"));
   root = join(dir, "static");
   views = join(dir, "views");
-  for (const [name, content] of Object.entries({ "css/app.css": "foo", "css/print.css": "bar", "js/app.js": "foo", "a&b.css": "foo" })) {
-    mkdirSync(dirname(join(root, name)), { recursive: true });
-    writeFileSync(join(root, name), content);
-  }
+  writeTree(root, { "css/app.css": "foo", "css/print.css": "bar", "js/app.js": "foo", "a&b.css": "foo" });
   mkdirSync(views);
   files = new StaticFiles({ roots: [root], watch: false });
 });
@@ -37,10 +35,7 @@ afterEach(() => {
 
 /** Writes templates into the views folder; returns the path of the first. */
 function writeViews(templates: Record<string, string>): string {
-  for (const [name, source] of Object.entries(templates)) {
-    mkdirSync(dirname(join(views, name)), { recursive: true });
-    writeFileSync(join(views, name), source);
-  }
+  writeTree(views, templates);
   return join(views, Object.keys(templates)[0]);
 }
 

@@ -1,37 +1,19 @@
 // Real temporary trees for the collect suites: roots written from a name -> content map, outputs read back the same way.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative, sep } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { collect, type CollectOptions, type CollectResult } from "../../src/collect/index.js";
+import { removeTempFolders, tempFolder, writeTree } from "../temp-folders.js";
 
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(removeTempFolders);
 
 /** The built command, for tests that run it as a user does. */
 export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
-/** A new empty folder under the system temp dir, removed after the test. */
-export function tempFolder(label = "collect"): string {
-  const dir = mkdtempSync(join(tmpdir(), `static-hash-${label}-`));
-  made.push(dir);
-  return dir;
-}
-
-/** Writes `files` (name -> content) under `dir`, creating folders; returns `dir`. */
-export function writeTree(dir: string, files: Record<string, string | Uint8Array>): string {
-  for (const [name, content] of Object.entries(files)) {
-    const file = join(dir, name);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, content);
-  }
-  return dir;
-}
+export { tempFolder, writeTree };
 
 /** Every file under `dir` as name -> text, names sorted. */
 export function readTree(dir: string): Record<string, string> {

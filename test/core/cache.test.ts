@@ -5,7 +5,7 @@ import { LRUCache } from "lru-cache";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { signatureReadAt, type FileSignature } from "../../src/core/hash.js";
 import { StaticFiles } from "../../src/index.js";
-import { removeTempFolders, settle, tempRoot } from "./temp-folders.js";
+import { removeTempFolders, settle, tempRoot } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
 

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { removeTempFolders, tempFolder, tempRoot } from "./temp-folders.js";
+import { removeTempFolders, tempFolder, tempRoot } from "../temp-folders.js";
 
 const PACKAGE = resolve(import.meta.dirname, "../..");
 let project: string;

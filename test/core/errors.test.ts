@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { StaticFileError, StaticFiles, type MissingPolicy, type StaticFilesOptions } from "../../src/index.js";
-import { removeTempFolders, tempFolder, tempRoot, thrown, writeTree } from "./temp-folders.js";
+import { removeTempFolders, tempFolder, tempRoot, thrown, writeTree } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
 afterEach(() => vi.restoreAllMocks());

@@ -4,7 +4,7 @@ import { closeSync, createReadStream, ftruncateSync, openSync, readFileSync, wri
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { digestFile, hashBytes, hashFile, HASH_ALGORITHMS, StaticFiles, type HashAlgorithm } from "../../src/index.js";
-import { removeTempFolders, tempFolder, tempRoot } from "./temp-folders.js";
+import { removeTempFolders, tempFolder, tempRoot } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
 

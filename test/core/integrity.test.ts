@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, describe, expect, test } from "vitest";
 import { INTEGRITY_ALGORITHMS, integrityOf, StaticFileError, StaticFiles } from "../../src/index.js";
-import { removeTempFolders, tempRoot, thrown } from "./temp-folders.js";
+import { removeTempFolders, tempRoot, thrown } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
 

@@ -6,7 +6,7 @@ import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { StaticFileError, StaticFiles, type StaticFilesOptions } from "../../src/index.js";
-import { removeTempFolders, settle, tempFolder, thrown, writeTree } from "./temp-folders.js";
+import { removeTempFolders, settle, tempFolder, thrown, writeTree } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
 afterEach(() => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { LRUCache } from "lru-cache";
 import { afterAll, describe, expect, test } from "vitest";
 import { StaticFiles, type Mode } from "../../src/index.js";
-import { removeTempFolders, tempFolder, tempRoot, writeTree } from "./temp-folders.js";
+import { removeTempFolders, tempFolder, tempRoot, writeTree } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
 

@@ -7,7 +7,7 @@ import { LRUCache } from "lru-cache";
 import { afterAll, describe, expect, test } from "vitest";
 import { digestFile, hashFile, StaticFiles } from "../../dist/index.js";
 import { digestFiles, HashingThreads } from "../../dist/core/warm.js";
-import { removeTempFolders, tempFolder, tempRoot, writeTree } from "./temp-folders.js";
+import { removeTempFolders, tempFolder, tempRoot, writeTree } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
 

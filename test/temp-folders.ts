@@ -1,4 +1,4 @@
-// Real temporary folders for the core suites: each holds the files a test names, and all are removed after.
+// Real temporary folders for the suites: each holds the files a test names, and all are removed after.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 const made: string[] = [];
 
 /** A new empty folder under the system temp dir, removed by `removeTempFolders()`. */
-export function tempFolder(label = "core"): string {
+export function tempFolder(label = "test"): string {
   const dir = mkdtempSync(join(tmpdir(), `static-hash-${label}-`));
   made.push(dir);
   return dir;
