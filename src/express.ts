@@ -221,9 +221,9 @@ function withholdUnlessDigestMatches(file: ReadStream, res: ServerResponse, hex:
 }
 
 /**
- * Destroys the response when the file gives other than Content-Length bytes (it changed in place after
- * send's stat). A byte too many (send reads one byte of a file that was empty when stat'ed) would be read
- * as the start of the next response on the connection; a body too short would swallow the start of it.
+ * Cuts the response when the file gives other than Content-Length bytes (it changed in place after
+ * send's stat): a byte too many (send reads one byte of a file that was empty when stat'ed), or a body
+ * too short, would make the client read the next response on the connection as part of this one.
  */
 function cutUnlessContentLength(file: ReadStream, res: ServerResponse): void {
   const declared = Number(res.getHeader("Content-Length"));
