@@ -138,27 +138,43 @@ function hashingSection(hashing, goals) {
     }),
     `| **Physical limit**: one core's in-memory SHA-1 speed (${hashing.oneCoreMiBps.median.toFixed(0)} MiB/s) × ${cores} cores, for the whole tree | ${spreadMs(hashing.limitMs)} | ${(limitGBs * 1024).toFixed(0)} MiB/s |`,
     `| For context: Node SHA-1 in memory on all ${cores} cores at once, measured | | ${hashing.allCoresMiBps.median.toFixed(0)} MiB/s (${hashing.allCoresMiBps.min.toFixed(0)}–${hashing.allCoresMiBps.max.toFixed(0)}) |`,
+    `| **Practical limit** for any file hasher: the physical limit plus each core's share of the page-cache reads | ${spreadMs(hashing.practicalMs)} | ${((hashing.bytes / MiB) / (hashing.practicalMs.median / 1000)).toFixed(0)} MiB/s |`,
     "",
     "| Ratio | median (min–max) |",
     "| --- | --- |",
     `| \`warm()\` speed-up over sha1sum, ${cores} processes | ${ratioText(hashing.speedupVsSha1sum)} |`,
     `| \`warm()\` speed-up over sha1sum, 1 process | ${ratioText(hashing.speedupVsSingleSha1sum)} |`,
+    `| \`url()\` one by one (1 thread) speed-up over sha1sum, 1 process | ${ratioText(hashing.speedupSyncVsSingleSha1sum)} |`,
     `| \`warm()\` speed-up over \`url()\` one by one | ${ratioText(hashing.speedupVsSync)} |`,
     `| \`warm()\` as a fraction of the physical limit | ${ratioText(hashing.fractionOfLimit)} |`,
     `| \`warm()\` throughput as a fraction of the measured all-core in-memory throughput | ${ratioText(hashing.fractionOfAllCores)} |`,
+    `| \`warm()\` as a fraction of the practical limit | ${ratioText(hashing.fractionOfPractical)} |`,
     "",
     "`warm()` hashes on the main thread from the first moment and on one worker thread per other core",
     "as soon as each has started (a worker takes tens of milliseconds to boot), largest files first.",
-    "sha1sum is GNU coreutils', without the CPU's SHA instructions; it is run on the same file list, split",
-    `evenly over ${cores} processes by \`xargs -P${cores}\` (the stronger baseline, used for the goal) and as one process.`,
+    "sha1sum is GNU coreutils', without the CPU's SHA instructions; it runs on the same file list, as one",
+    `process and split evenly over ${cores} processes by \`xargs -P${cores}\`. The goal is checked like for like:`,
+    `all cores against all cores (\`warm()\` against ${cores} sha1sum processes), and one thread against one`,
+    "process (`url()` one file after the other against one sha1sum).",
+    "",
+    "The physical limit counts hashing only. A file hasher must also copy every byte out of the page",
+    `cache (the read row above: ${readShare(hashing)} of the time one core takes to hash the tree in memory), so the`,
+    "practical limit is the physical one plus each core's share of that copy.",
     "",
   ];
   goals.push({
-    figure: `Cold hashing of ${hashing.count} files: \`warm()\` vs sha1sum (${cores} processes)`,
-    short: "hashing vs sha1sum",
+    figure: `Cold hashing of ${hashing.count} files, all cores: \`warm()\` vs sha1sum in ${cores} processes`,
+    short: "hashing vs sha1sum (all cores)",
     ratio: ratioText(hashing.speedupVsSha1sum),
     goal: "≥ 2x",
     ok: hashing.speedupVsSha1sum.median >= 2,
+  });
+  goals.push({
+    figure: `Cold hashing of ${hashing.count} files, one thread: \`url()\` one by one vs one sha1sum process`,
+    short: "hashing vs sha1sum (1 thread)",
+    ratio: ratioText(hashing.speedupSyncVsSingleSha1sum),
+    goal: "≥ 2x",
+    ok: hashing.speedupSyncVsSingleSha1sum.median >= 2,
   });
   goals.push({
     figure: `Cold hashing: \`warm()\` as a fraction of the physical limit (1-core in-memory SHA-1 × ${cores})`,
@@ -168,6 +184,13 @@ function hashingSection(hashing, goals) {
     ok: hashing.fractionOfLimit.median >= 0.7,
   });
   return lines.join("\n");
+}
+
+/** The page-cache read of the tree as a share of one core's in-memory hashing of it, in words. */
+function readShare(hashing) {
+  const read = Object.entries(hashing.rows).find(([name]) => name.startsWith("Reading"))[1].median;
+  const hashOneCore = hashing.limitMs.median * hashing.cores;
+  return `${Math.round((read / hashOneCore) * 100)}%`;
 }
 
 function collectSection(collect, goals) {
