@@ -81,6 +81,14 @@ function helper(tag: Helper, angle: boolean, maxArguments: number, run: (name: s
   const example = tag === "static" ? `{{static "css/app.css"}}` : `{{integrity "js/app.js"}}`;
   const usage = angle ? `${example} or ${example.replace("{{", "<<").replace("}}", ">>")}` : example;
   return function staticHashHelper(...args: unknown[]): string {
+    // The common call, {{static "x"}}, runs for every tag of every render: nothing to check but this.
+    if (args.length === 2 && typeof args[0] === "string" && isPlainCall(args[1])) {
+      try {
+        return run(args[0], undefined);
+      } catch (error) {
+        throw withLocation(error, locate(tag, args[1] as HelperOptions));
+      }
+    }
     const options = isHelperOptions(args.at(-1)) ? (args.pop() as HelperOptions) : undefined;
     const where = locate(tag, options);
     const named = Object.keys(options?.hash ?? {});
@@ -112,6 +120,13 @@ function handlebarsOf(engine: unknown): HandlebarsInstance | undefined {
   const inner = (engine as { handlebars?: unknown } | undefined)?.handlebars;
   if (isInstance(inner)) return inner;
   return isInstance(engine) ? engine : undefined;
+}
+
+/** Handlebars' options of a plain call: no name=value arguments, not used as a block. */
+function isPlainCall(value: unknown): boolean {
+  if (!isHelperOptions(value) || typeof (value as HelperOptions).fn === "function") return false;
+  for (const _ in (value as HelperOptions).hash) return false;
+  return true;
 }
 
 function isHelperOptions(value: unknown): boolean {
