@@ -126,8 +126,10 @@ export function spreadMs(summary) {
   return spreadNs({ median: summary.median * 1e6, min: summary.min * 1e6, max: summary.max * 1e6 });
 }
 
+/** `1.12x (IQR 1.05–1.18; 0.83–1.52)`: median, interquartile range, extremes. */
 export function ratioText(summary, digits = 2) {
-  return `${summary.median.toFixed(digits)}x (${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)})`;
+  const x = (value) => value.toFixed(digits);
+  return `${x(summary.median)}x (IQR ${x(summary.q1)}–${x(summary.q3)}; ${x(summary.min)}–${x(summary.max)})`;
 }
 
 export function bytesText(bytes) {

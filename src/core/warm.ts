@@ -152,20 +152,23 @@ export async function warmDigests(roots: readonly string[], names: Iterable<stri
 
 /**
  * The worker threads that help the main thread hash: one more each time `found` has counted
- * another `BYTES_PER_THREAD` to hash, up to one per core besides the main thread's.
+ * another `BYTES_PER_THREAD` (and another file) to hash, up to one per core besides the main thread's.
  */
 export class HashingThreads {
   /** Each worker, once it runs (rejects if it fails to start). */
   readonly started: Promise<Worker>[] = [];
   private readonly workers: Worker[] = [];
   private bytes = 0;
+  private files = 0;
 
   constructor(private readonly maxWorkers = availableParallelism() - 1) {}
 
   /** Counts a file to hash; starts a worker when there is enough for one more thread. */
   found(size: number): void {
     this.bytes += size;
-    while (this.workers.length < this.maxWorkers && this.bytes > (this.workers.length + 1) * BYTES_PER_THREAD) {
+    this.files++;
+    // A thread needs a file of its own too: one big file is hashed by the main thread alone.
+    while (this.workers.length < this.maxWorkers && this.files > this.workers.length + 1 && this.bytes > (this.workers.length + 1) * BYTES_PER_THREAD) {
       const worker = new Worker(WORKER_URL, { workerData: WORKER_MARK });
       const started = new Promise<Worker>((resolve, reject) => {
         worker.once("online", () => resolve(worker));

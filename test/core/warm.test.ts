@@ -257,13 +257,39 @@ describe("digestFiles, the thread pool behind warm()", () => {
     // One worker beside the main thread, whatever the machine's cores; running before the first batch
     // is handed out, it takes two of the three batches (64 files each) while the main thread hashes one.
     const threads = new HashingThreads(1);
-    threads.found(Number.MAX_SAFE_INTEGER);
+    threads.found(2 ** 40);
+    threads.found(0);
     await threads.started[0];
     const results = await digestFiles(list, "sha256", threads).finally(() => threads.stop());
     expect(results).toHaveLength(152);
     for (let i = 0; i < 150; i++) expect(withoutRacy(results[i]!)).toEqual(withoutRacy(digestFile(list[i].file, ["sha256"])));
     expect(results[150]).toBeUndefined();
     expect(results[151]).toBeUndefined();
+  });
+});
+
+describe("HashingThreads: when worker threads start", () => {
+  test("one per 32 MiB found beyond the first, never more than asked, never for a lone big file", () => {
+    const MiB = 2 ** 20;
+    const threads = new HashingThreads(2);
+    try {
+      threads.found(1024 * MiB);
+      expect(threads.started).toHaveLength(0); // one file: the main thread hashes it alone
+      threads.found(1);
+      expect(threads.started).toHaveLength(1);
+      threads.found(1);
+      expect(threads.started).toHaveLength(2);
+      threads.found(1024 * MiB);
+      expect(threads.started).toHaveLength(2);
+    } finally {
+      threads.stop();
+    }
+    const small = new HashingThreads(4);
+    for (let i = 0; i < 100; i++) small.found(300 * 1024); // 29 MiB in all: not worth a thread
+    expect(small.started).toHaveLength(0);
+    small.found(4 * MiB);
+    expect(small.started).toHaveLength(1);
+    small.stop();
   });
 });
 
