@@ -4,6 +4,12 @@ import { bytesText, formatMs, ratioText, spreadMs, spreadNs } from "./measure.js
 const MiB = 2 ** 20;
 const met = (ok) => (ok ? "**met**" : "**missed**");
 
+/** A ratio for the goals table: one more digit when two would round it onto the goal itself (1.997 shown as 2.00 but missed). */
+function goalRatio(summary, threshold) {
+  const close = summary.median.toFixed(2) === threshold.toFixed(2) && summary.median !== threshold;
+  return ratioText(summary, close ? 3 : 2);
+}
+
 export function report({ run, results, history }) {
   const { machine } = run;
   const goals = [];
@@ -91,7 +97,7 @@ function renderSection(render, goals) {
     goals.push({
       figure: `${engine}: render with ${render.tags} \`static\` tags vs ${render.tags} no-op tags (watch off)`,
       short: `${engine} render`,
-      ratio: ratioText(result.staticVsNoop),
+      ratio: goalRatio(result.staticVsNoop, 1.2),
       goal: "≤ 1.2x",
       ok: result.staticVsNoop.median <= 1.2,
     });
@@ -114,7 +120,7 @@ function urlSection(url, goals) {
     `| \`files.url(name)\`, watch on (a \`stat\` per call) | ${spreadNs(rows["files.url(name), watch on (a stat per call)"])} | ${ratioText(url.watchRatio, 0)} |`,
     "",
   ];
-  goals.push({ figure: "`files.url()` warm call vs `Map.get`", short: "url()", ratio: ratioText(url.ratio), goal: "≤ 3x", ok: url.ratio.median <= 3 });
+  goals.push({ figure: "`files.url()` warm call vs `Map.get`", short: "url()", ratio: goalRatio(url.ratio, 3), goal: "≤ 3x", ok: url.ratio.median <= 3 });
   return lines.join("\n");
 }
 
@@ -166,21 +172,21 @@ function hashingSection(hashing, goals) {
   goals.push({
     figure: `Cold hashing of ${hashing.count} files, all cores: \`warm()\` vs sha1sum in ${cores} processes`,
     short: "hashing vs sha1sum (all cores)",
-    ratio: ratioText(hashing.speedupVsSha1sum),
+    ratio: goalRatio(hashing.speedupVsSha1sum, 2),
     goal: "≥ 2x",
     ok: hashing.speedupVsSha1sum.median >= 2,
   });
   goals.push({
     figure: `Cold hashing of ${hashing.count} files, one thread: \`url()\` one by one vs one sha1sum process`,
     short: "hashing vs sha1sum (1 thread)",
-    ratio: ratioText(hashing.speedupSyncVsSingleSha1sum),
+    ratio: goalRatio(hashing.speedupSyncVsSingleSha1sum, 2),
     goal: "≥ 2x",
     ok: hashing.speedupSyncVsSingleSha1sum.median >= 2,
   });
   goals.push({
     figure: `Cold hashing: \`warm()\` as a fraction of the physical limit (1-core in-memory SHA-1 × ${cores})`,
     short: "hashing vs limit",
-    ratio: ratioText(hashing.fractionOfLimit),
+    ratio: goalRatio(hashing.fractionOfLimit, 0.7),
     goal: "≥ 0.70",
     ok: hashing.fractionOfLimit.median >= 0.7,
   });
