@@ -25,7 +25,7 @@ export function report({ run, results, history }) {
     "# Benchmarks",
     "",
     run.quick ? "> **Quick run** (small sizes, few rounds): for development only, not the reference figures.\n" : "",
-    `Produced by \`${run.command}\` on ${run.started.slice(0, 10)} (${run.started.slice(11, 19)}–${run.finished.slice(11, 19)} UTC), at commit ${run.commit}. Every figure below comes from that one run.`,
+    `Produced by \`${run.command}\` on ${run.started.slice(0, 10)} (${run.started.slice(11, 19)}–${run.finished.slice(11, 19)} UTC), at commit ${run.commit}. Every figure in the tables below comes from that one run (the before-and-after notes near the end name their own).`,
     "",
     "| Machine | |",
     "| --- | --- |",

@@ -3,6 +3,7 @@
 //   npm run bench                      all five, full size (about 5–10 minutes on 2 cores), writes bench/README.md
 //   npm run bench -- --quick           small sizes and few rounds, for development: writes bench/results-quick.md
 //   npm run bench -- --only=url,render some of them: writes bench/results-partial.md
+//   node bench/run.js --from-results   re-renders bench/README.md from bench/results.json (after a change to report.js)
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,14 +18,22 @@ import { benchUrl } from "./url.js";
 
 const ALL = ["render", "url", "hashing", "collect", "memory"];
 const args = process.argv.slice(2);
+const here = (name) => fileURLToPath(new URL(name, import.meta.url));
+const history = () => (existsSync(here("./history.md")) ? readFileSync(here("./history.md"), "utf8") : "");
+
+if (args.includes("--from-results")) {
+  const { run, results } = JSON.parse(readFileSync(here("./results.json"), "utf8"));
+  writeFileSync(here("./README.md"), report({ run, results, history: history() }));
+  process.stderr.write("wrote bench/README.md from bench/results.json\n");
+  process.exit(0);
+}
+
 const quick = args.includes("--quick") || process.env.STATIC_HASH_BENCH_QUICK === "1";
 const onlyArg = args.find((arg) => arg.startsWith("--only="));
 const only = onlyArg ? onlyArg.slice("--only=".length).split(",") : ALL;
 for (const name of only) if (!ALL.includes(name)) throw new Error(`Unknown benchmark ${name}: choose from ${ALL.join(", ")}`);
 
 const log = (line) => process.stderr.write(line + "\n");
-const here = (name) => fileURLToPath(new URL(name, import.meta.url));
-
 // Where the collect trees go: the disk-backed temp folder, and tmpfs when there is one.
 const collectFolders = [{ label: "disk", parent: process.env.STATIC_HASH_BENCH_DIR || tmpdir() }];
 if (existsSync("/dev/shm")) collectFolders.push({ label: "tmpfs", parent: "/dev/shm" });
@@ -59,8 +68,7 @@ try {
 }
 const command = `npm run bench${args.length ? " -- " + args.join(" ") : ""}`;
 const run = { command, quick, started: started.toISOString(), finished: new Date().toISOString(), commit, machine: before, loadAfter: machine().load, timings, contention };
-const history = existsSync(here("./history.md")) ? readFileSync(here("./history.md"), "utf8") : "";
-const markdown = report({ run, results, history });
+const markdown = report({ run, results, history: history() });
 
 const complete = !quick && only.length === ALL.length;
 const target = complete ? "README.md" : quick ? "results-quick.md" : "results-partial.md";
