@@ -20,7 +20,7 @@ import {
   type CollectProblem,
 } from "./problems.js";
 import { hashReference, resolveReference } from "./resolve-reference.js";
-import { removeStaleTempFiles, syncFolder, TEMP_SUFFIX, writeFileAtomic, type Content } from "./write-atomic.js";
+import { removeStaleTempFiles, StagedFiles, syncFolder, TEMP_SUFFIX, writeFileAtomicSync, type Content } from "./write-atomic.js";
 
 /** The manifest's file name, as Django names it. */
 export const MANIFEST_NAME = "staticfiles.json";
@@ -80,11 +80,12 @@ interface Output {
   /** Full digest of the content, to tell whether the file already there holds it. */
   readonly hex: string;
   readonly from: string;
+  /** Another output with the same bytes, written earlier: this one can be a hard link to it. */
+  readonly sameAs?: string;
 }
 
 const CSS = /\.css$/i;
 const JS = /\.m?js$/i;
-const WRITE_CONCURRENCY = 8;
 
 /**
  * The production build, Django's `collectstatic` with `ManifestStaticFilesStorage`: copies every
@@ -170,40 +171,41 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     } else {
       paths[name] = hashedPath(name, hash);
       addOutput(original);
-      addOutput({ ...served, name: paths[name] });
+      addOutput({ ...served, name: paths[name], sameAs: served === original ? name : undefined });
     }
   }
   if (problems.some((problem) => problem.severity === "error")) return finish(undefined);
 
-  // Write: copies first, the manifest last, so a crash leaves the previous manifest in place.
+  // Write: every copy staged under a temporary name, made durable in one step and renamed into
+  // place; the manifest last, so a crash leaves the previous manifest naming files that exist.
   await removeStaleTempFiles(out);
   const total = outputs.size;
-  const pending: Output[] = [];
+  const staged = new StagedFiles();
+  const folderExisted = new Map<string, boolean>();
   done = 0;
   for (const output of outputs.values()) {
-    if (!holds(join(out, output.name), output, algorithm)) pending.push(output);
-    else {
-      stats.unchanged++;
-      onProgress?.({ phase: "write", done: ++done, total });
-    }
-  }
-  const touchedFolders = new Set<string>();
-  let failed = false;
-  await inParallel(pending, WRITE_CONCURRENCY, async (output) => {
-    if (failed) return;
     const target = join(out, output.name);
-    try {
-      await writeFileAtomic(target, output.content);
-      touchedFolders.add(dirname(target));
-      stats.written++;
-    } catch (error) {
-      failed = true;
-      problems.push(writeFailed(target, error));
+    if (mayExist(dirname(target), folderExisted) && holds(target, output, algorithm)) {
+      stats.unchanged++;
+    } else {
+      try {
+        staged.stage(target, output.content, output.sameAs === undefined ? undefined : join(out, output.sameAs));
+        stats.written++;
+      } catch (error) {
+        staged.discard();
+        problems.push(writeFailed(target, error));
+        return finish(undefined);
+      }
     }
     onProgress?.({ phase: "write", done: ++done, total });
-  });
-  if (failed) return finish(undefined);
-  for (const folder of touchedFolders) await syncFolder(folder);
+  }
+  try {
+    await staged.commit(out);
+  } catch (error) {
+    staged.discard();
+    problems.push(writeFailed(out, error));
+    return finish(undefined);
+  }
 
   const manifest = manifestOf(paths, algorithm, accuracy);
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
@@ -211,7 +213,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     const previous = await readFile(manifestFile, "utf8").catch(() => undefined);
     if (previous === manifestText) stats.unchanged++;
     else {
-      await writeFileAtomic(manifestFile, { bytes: Buffer.from(manifestText) });
+      writeFileAtomicSync(manifestFile, Buffer.from(manifestText));
       await syncFolder(out);
       stats.written++;
     }
@@ -360,12 +362,14 @@ function folderNames(names: Iterable<string>): Set<string> {
   return folders;
 }
 
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/** False when `folder` did not exist before this run wrote into it: nothing there is up to date, no need to look. */
+function mayExist(folder: string, existed: Map<string, boolean>): boolean {
+  let known = existed.get(folder);
+  if (known === undefined) {
+    known = statSync(folder, { throwIfNoEntry: false }) !== undefined;
+    existed.set(folder, known);
+  }
+  return known;
 }
 
 /** Offset of the first byte that breaks UTF-8. */
