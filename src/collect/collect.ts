@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { readdir, readFile, rm, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { digestFile, hashBytes } from "../core/hash.js";
@@ -86,6 +86,7 @@ interface Output {
 
 const CSS = /\.css$/i;
 const JS = /\.m?js$/i;
+const SOURCE_MAP_WORD = Buffer.from("sourceMappingURL");
 
 /**
  * The production build, Django's `collectstatic` with `ManifestStaticFilesStorage`: copies every
@@ -126,7 +127,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     const isCss = CSS.test(source.name);
     try {
       if (isCss || JS.test(source.name)) {
-        const bytes = await readFile(source.path);
+        const bytes = readFileSync(source.path);
         rawHex.set(source.name, hashBytes(bytes, algorithm));
         const file = parseRewritable(source, bytes, isCss, problems);
         if (file) rewritable.set(source.name, file);
@@ -228,6 +229,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
 
 /** Decodes a CSS or JS file and finds its references; a stylesheet that is not UTF-8 is a problem. */
 function parseRewritable(source: SourceFile, bytes: Buffer, isCss: boolean, problems: CollectProblem[]): Rewritable | undefined {
+  // Every script reference is a source map comment: a script without the word has none to rewrite.
+  if (!isCss && bytes.indexOf(SOURCE_MAP_WORD) === -1) return undefined;
   let encoding: Rewritable["encoding"] = "utf8";
   if (!isUtf8(bytes)) {
     if (isCss) {
@@ -240,7 +243,8 @@ function parseRewritable(source: SourceFile, bytes: Buffer, isCss: boolean, prob
   }
   const text = bytes.toString(encoding);
   const references = (isCss ? findCssReferences(text) : findJsReferences(text)).map((reference) => ({ reference, target: undefined }));
-  return { source, bytes, text, encoding, references };
+  // Without references the file is copied as it is, and hashed like any other file.
+  return references.length === 0 ? undefined : { source, bytes, text, encoding, references };
 }
 
 /** The name a reference leads to when it is a file of the roots; otherwise notes the problem, if any. */
@@ -294,8 +298,11 @@ function hashInDependencyOrder(
     );
     return { bytes: count === 0 ? file.bytes : Buffer.from(text, file.encoding), count };
   };
-  const dependencies = (name: string) =>
-    rewritable.get(name)!.references.flatMap(({ target }) => (target !== undefined && rewritable.has(target) ? [target] : []));
+  const dependencyLists = new Map<string, string[]>();
+  for (const [name, file] of rewritable) {
+    dependencyLists.set(name, file.references.flatMap(({ target }) => (target !== undefined && rewritable.has(target) ? [target] : [])));
+  }
+  const dependencies = (name: string) => dependencyLists.get(name)!;
 
   for (const component of componentsInDependencyOrder(rewritable.keys(), dependencies)) {
     const cycle = component.length > 1 || dependencies(component[0]).includes(component[0]);
