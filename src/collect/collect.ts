@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readdir, readFile, rm, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { digestFile, hashBytes } from "../core/hash.js";
@@ -20,7 +20,8 @@ import {
   type CollectProblem,
 } from "./problems.js";
 import { hashReference, resolveReference } from "./resolve-reference.js";
-import { removeStaleTempFiles, StagedFiles, syncFolder, TEMP_SUFFIX, writeFileAtomicSync, type Content } from "./write-atomic.js";
+import { makeDurable, removeStaleTempFiles, syncFolder, TEMP_SUFFIX, tempNameFor, writeFileAtomicSync, type Content } from "./write-atomic.js";
+import { SOURCE_MAP_WORD, WorkLane, type CopyJob, type RenameJob } from "./lane-work.js";
 
 /** The manifest's file name, as Django names it. */
 export const MANIFEST_NAME = "staticfiles.json";
@@ -86,7 +87,9 @@ interface Output {
 
 const CSS = /\.css$/i;
 const JS = /\.m?js$/i;
-const SOURCE_MAP_WORD = Buffer.from("sourceMappingURL");
+// Below this much work, a worker thread costs more to start than it saves.
+const LANE_FILES = 500;
+const LANE_BYTES = 32 * 1024 * 1024;
 
 /**
  * The production build, Django's `collectstatic` with `ManifestStaticFilesStorage`: copies every
@@ -101,13 +104,11 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const manifestFile = join(out, MANIFEST_NAME);
   const problems: CollectProblem[] = [];
   const stats = { files: 0, bytes: 0, written: 0, unchanged: 0, references: 0, removed: 0 };
-  const finish = (manifest: CollectManifest | undefined): CollectResult => ({
-    ok: manifest !== undefined,
-    manifest,
-    manifestFile,
-    problems,
-    stats: { ...stats, durationMs: performance.now() - started },
-  });
+  let lane: WorkLane | undefined;
+  const finish = (manifest: CollectManifest | undefined): CollectResult => {
+    lane?.stop();
+    return { ok: manifest !== undefined, manifest, manifestFile, problems, stats: { ...stats, durationMs: performance.now() - started } };
+  };
 
   const sources = findSourceFiles(settings.roots, (path, error) => problems.push(unreadableFolder(path, error)));
   const shadowed = sources.get(MANIFEST_NAME);
@@ -118,26 +119,50 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   stats.files = sources.size;
   const folders = folderNames(sources.keys());
 
-  // Read: digest every file; parse the references of CSS and JS.
+  // Read: digest every file; parse the references of CSS and JS. The main thread takes the
+  // stylesheets first; the other files are shared with a worker thread.
+  for (const source of sources.values()) stats.bytes += source.size;
+  lane = new WorkLane(sources.size >= LANE_FILES || stats.bytes >= LANE_BYTES);
   const rawHex = new Map<string, string>();
-  const rewritable = new Map<string, Rewritable>();
-  let done = 0;
-  for (const source of sources.values()) {
-    stats.bytes += source.size;
-    const isCss = CSS.test(source.name);
+  const parsed = new Map<string, Rewritable>();
+  const readProblems = new Map<string, CollectProblem>();
+  const readRewritable = (source: SourceFile, isCss: boolean) => {
+    const found: CollectProblem[] = [];
     try {
-      if (isCss || JS.test(source.name)) {
-        const bytes = readFileSync(source.path);
-        rawHex.set(source.name, hashBytes(bytes, algorithm));
-        const file = parseRewritable(source, bytes, isCss, problems);
-        if (file) rewritable.set(source.name, file);
-      } else {
-        rawHex.set(source.name, digestFile(source.path, [algorithm]).digests.get(algorithm)!.toString("hex"));
-      }
+      const bytes = readFileSync(source.path);
+      rawHex.set(source.name, hashBytes(bytes, algorithm));
+      const file = parseRewritable(source, bytes, isCss, found);
+      if (file) parsed.set(source.name, file);
     } catch (error) {
-      problems.push(unreadable(source.name, source.path, error));
+      found.push(unreadable(source.name, source.path, error));
     }
-    onProgress?.({ phase: "read", done: ++done, total: sources.size });
+    if (found.length > 0) readProblems.set(source.name, found[0]);
+  };
+  const shared: SourceFile[] = [];
+  const stylesheets: SourceFile[] = [];
+  for (const source of sources.values()) (CSS.test(source.name) ? stylesheets : shared).push(source);
+  let done = 0;
+  const digested = await lane.run({ kind: "digest", algorithm, jobs: shared.map((source) => ({ path: source.path, scan: JS.test(source.name) })) }, () => {
+    for (const source of stylesheets) {
+      readRewritable(source, true);
+      onProgress?.({ phase: "read", done: ++done, total: sources.size });
+    }
+    return true;
+  });
+  for (const [index, result] of digested.digests) {
+    const source = shared[index];
+    if ("code" in result) readProblems.set(source.name, unreadable(source.name, source.path, result));
+    else if (result.sourceMap) readRewritable(source, false); // read again: only scripts with a source map comment
+    else rawHex.set(source.name, result.hex);
+  }
+  onProgress?.({ phase: "read", done: sources.size, total: sources.size });
+  // Problems and rewritable files in name order, as one thread would have found them.
+  const rewritable = new Map<string, Rewritable>();
+  for (const name of sources.keys()) {
+    const problem = readProblems.get(name);
+    if (problem) problems.push(problem);
+    const file = parsed.get(name);
+    if (file) rewritable.set(name, file);
   }
 
   // Resolve every reference; report all the missing ones, not only the first.
@@ -177,36 +202,73 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   }
   if (problems.some((problem) => problem.severity === "error")) return finish(undefined);
 
-  // Write: every copy staged under a temporary name, made durable in one step and renamed into
+  // Write: every copy under a temporary name, all made durable in one step, then renamed into
   // place; the manifest last, so a crash leaves the previous manifest naming files that exist.
   await removeStaleTempFiles(out);
   const total = outputs.size;
-  const staged = new StagedFiles();
   const folderExisted = new Map<string, boolean>();
-  done = 0;
+  const writes: { readonly temp: string; readonly bytes: Uint8Array }[] = [];
+  const copies: CopyJob[] = [];
+  const copyOf = new Map<string, CopyJob>();
+  const renames: RenameJob[] = [];
+  const made = new Set<string>();
   for (const output of outputs.values()) {
     const target = join(out, output.name);
-    if (mayExist(dirname(target), folderExisted) && holds(target, output, algorithm)) {
+    const folder = dirname(target);
+    if (mayExist(folder, folderExisted) && holds(target, output, algorithm)) {
       stats.unchanged++;
-    } else {
+      continue;
+    }
+    made.add(folder);
+    const temp = tempNameFor(target);
+    renames.push({ temp, target });
+    const twin = output.sameAs === undefined ? undefined : copyOf.get(output.sameAs);
+    if (twin && twin.twin === undefined) copyOf.set(output.name, Object.assign(twin, { twin: temp }));
+    else if ("bytes" in output.content) writes.push({ temp, bytes: output.content.bytes });
+    else {
+      const copy = { from: output.content.copyOf, temp, twin: undefined };
+      copies.push(copy);
+      copyOf.set(output.name, copy);
+    }
+  }
+  stats.written = renames.length;
+  const failed = (target: string, error: unknown) => {
+    for (const { temp } of renames) rmSync(temp, { force: true });
+    problems.push(writeFailed(target, error));
+    return finish(undefined);
+  };
+  let writing: { target: string; error: unknown } | undefined;
+  const copied = await lane.run({ kind: "copy", jobs: copies }, () => {
+    for (const folder of made) {
       try {
-        staged.stage(target, output.content, output.sameAs === undefined ? undefined : join(out, output.sameAs));
-        stats.written++;
+        mkdirSync(folder, { recursive: true });
       } catch (error) {
-        staged.discard();
-        problems.push(writeFailed(target, error));
-        return finish(undefined);
+        writing = { target: folder, error };
+        return false;
       }
     }
-    onProgress?.({ phase: "write", done: ++done, total });
-  }
+    for (const { temp, bytes } of writes) {
+      try {
+        writeFileSync(temp, bytes, { flag: "wx" });
+      } catch (error) {
+        writing = { target: temp, error };
+        return false;
+      }
+    }
+    return true;
+  });
+  if (writing) return failed(writing.target, writing.error);
+  if (copied.failure) return failed(copies[copied.failure.index].temp, copied.failure);
+  onProgress?.({ phase: "write", done: Math.floor(total / 2), total });
   try {
-    await staged.commit(out);
+    await makeDurable(out, renames.map(({ temp }) => temp));
   } catch (error) {
-    staged.discard();
-    problems.push(writeFailed(out, error));
-    return finish(undefined);
+    return failed(out, error);
   }
+  const renamed = await lane.run({ kind: "rename", jobs: renames });
+  if (renamed.failure) return failed(renames[renamed.failure.index].target, renamed.failure);
+  await makeDurable(out, [], made);
+  onProgress?.({ phase: "write", done: total, total });
 
   const manifest = manifestOf(paths, algorithm, accuracy);
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";

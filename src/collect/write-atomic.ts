@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { copyFile, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -44,63 +44,19 @@ export async function writeFileAtomic(file: string, content: Content): Promise<v
 }
 
 /** The temporary name a file is written under before it is renamed to `file`. */
-function tempNameFor(file: string): string {
+export function tempNameFor(file: string): string {
   return join(dirname(file), `.${basename(file).slice(0, 80)}.${process.pid}-${counter++}${TEMP_SUFFIX}`);
 }
 
 /**
- * Many files written atomically as one batch: each under a temporary name, then all made durable
- * in one step (one `syncfs` of the file system instead of an fsync per file), then all renamed
- * into place, then the renames made durable. A crash before the renames leaves only temporary
- * files (removed by the next run); after, every final name holds a whole, durable file.
+ * Makes a batch of writes durable in one step: one `syncfs` of the file system (Linux), one journal
+ * commit for all of them. Where that is not available: an fsync of each file in `files` (in
+ * parallel) and of each folder in `folders` (whose new entries must last).
  */
-export class StagedFiles {
-  /** Final path -> temporary path, in the order staged. */
-  readonly #staged = new Map<string, string>();
-  readonly #folders = new Set<string>();
-
-  /** Writes `content` under a temporary name beside `target`. With `sameAs` (a target staged earlier with the same bytes), a hard link to it instead. */
-  stage(target: string, content: Content, sameAs?: string): void {
-    const folder = dirname(target);
-    if (!this.#folders.has(folder)) {
-      mkdirSync(folder, { recursive: true });
-      this.#folders.add(folder);
-    }
-    const temp = tempNameFor(target);
-    this.#staged.set(target, temp);
-    const twin = sameAs === undefined ? undefined : this.#staged.get(sameAs);
-    if (twin !== undefined && linked(twin, temp)) return;
-    if ("bytes" in content) writeFileSync(temp, content.bytes, { flag: "wx" });
-    else copyFileSync(content.copyOf, temp, constants.COPYFILE_EXCL);
-  }
-
-  /** Makes every staged file durable, renames them into place, and makes the renames durable. */
-  async commit(root: string): Promise<void> {
-    if (!syncFileSystem(root)) await inParallel([...this.#staged.values()], 16, fsyncFile);
-    for (const [target, temp] of this.#staged) {
-      renameSync(temp, target);
-      this.#staged.delete(target);
-    }
-    if (!syncFileSystem(root)) for (const folder of this.#folders) await syncFolder(folder);
-  }
-
-  /** Removes the temporary files not renamed yet (after a failure). */
-  discard(): void {
-    for (const temp of this.#staged.values()) rmSync(temp, { force: true });
-    this.#staged.clear();
-  }
-}
-
-/** A hard link `temp` -> `twin`; false where the file system has none (the caller copies instead). Safe because finished files are only ever replaced by rename, never written in place. */
-function linked(twin: string, temp: string): boolean {
-  try {
-    linkSync(twin, temp);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EXDEV" || code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EMLINK" || code === "ENOSYS") return false;
-    throw error;
-  }
+export async function makeDurable(root: string, files: readonly string[], folders: Iterable<string> = []): Promise<void> {
+  if (syncFileSystem(root)) return;
+  await inParallel(files, 16, fsyncFile);
+  for (const folder of folders) await syncFolder(folder);
 }
 
 /** Linux: `sync -f` runs syncfs(2), one journal commit for every file written; false where that is not available. */

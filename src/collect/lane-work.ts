@@ -1,0 +1,165 @@
+// The per-file work of `collect` that two threads can share: the main thread and one worker take
+// jobs from the same list through a shared counter, so neither waits while the other has work left.
+// This module imports only node:fs and the core's hashing, so the worker starts fast.
+import { constants, copyFileSync, existsSync, linkSync, readFileSync, renameSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parentPort, Worker, workerData } from "node:worker_threads";
+import { digestFile, hashBytes } from "../core/hash.js";
+import type { HashAlgorithm } from "../core/hash.js";
+
+/** What `collect` passes as `workerData`, so this module works only in the threads it starts. */
+export const LANE_MARK = "static-hash:collect-lane";
+
+/** Hash a file of the roots; `scan` also says whether it holds a source map comment (scripts). */
+export interface DigestJob {
+  readonly path: string;
+  readonly scan: boolean;
+}
+/** Copy a file of the roots to a temporary name, and give the same bytes a second temporary name (`twin`). */
+export interface CopyJob {
+  readonly from: string;
+  readonly temp: string;
+  readonly twin: string | undefined;
+}
+/** Rename a temporary file to its final name. */
+export interface RenameJob {
+  readonly temp: string;
+  readonly target: string;
+}
+
+export type LaneTask =
+  | { readonly kind: "digest"; readonly algorithm: HashAlgorithm; readonly jobs: readonly DigestJob[] }
+  | { readonly kind: "copy"; readonly jobs: readonly CopyJob[] }
+  | { readonly kind: "rename"; readonly jobs: readonly RenameJob[] };
+
+/** A digest, whether the bytes name a source map, or the error that stopped reading. */
+export type DigestResult = { readonly hex: string; readonly sourceMap: boolean } | { readonly code: string; readonly message: string };
+/** The first job of a copy or rename task that failed; the others after it were not started. */
+export interface LaneFailure {
+  readonly index: number;
+  readonly code: string | undefined;
+  readonly message: string;
+}
+export interface LaneShare {
+  /** Digest tasks: the result of each job this thread did, by job index. */
+  readonly digests: [number, DigestResult][];
+  readonly failure: LaneFailure | undefined;
+}
+
+const WORKER_URL = new URL("./lane-work.js", import.meta.url);
+export const SOURCE_MAP_WORD = Buffer.from("sourceMappingURL");
+
+/**
+ * Does jobs of `task` until the shared `counter` passes the end; a failed copy or rename moves
+ * the counter past the end, so both threads stop.
+ */
+export function runShare(task: LaneTask, counter: Int32Array): LaneShare {
+  const digests: [number, DigestResult][] = [];
+  const total = task.jobs.length;
+  for (let index = Atomics.add(counter, 0, 1); index < total; index = Atomics.add(counter, 0, 1)) {
+    try {
+      if (task.kind === "digest") digests.push([index, digestJob(task.jobs[index], task.algorithm)]);
+      else if (task.kind === "copy") copyJob(task.jobs[index]);
+      else renameSync(task.jobs[index].temp, task.jobs[index].target);
+    } catch (error) {
+      Atomics.store(counter, 0, total);
+      const { code, message } = error as NodeJS.ErrnoException;
+      return { digests, failure: { index, code, message } };
+    }
+  }
+  return { digests, failure: undefined };
+}
+
+function digestJob({ path, scan }: DigestJob, algorithm: HashAlgorithm): DigestResult {
+  try {
+    if (!scan) return { hex: digestFile(path, [algorithm]).digests.get(algorithm)!.toString("hex"), sourceMap: false };
+    const bytes = readFileSync(path);
+    return { hex: hashBytes(bytes, algorithm), sourceMap: bytes.indexOf(SOURCE_MAP_WORD) !== -1 };
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return { code: code ?? "", message };
+  }
+}
+
+function copyJob({ from, temp, twin }: CopyJob): void {
+  copyFileSync(from, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  if (twin === undefined) return;
+  try {
+    // Safe: a finished file is only ever replaced by a rename, never written in place.
+    linkSync(temp, twin);
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+    copyFileSync(temp, twin, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  }
+}
+
+const NO_HARD_LINKS = new Set(["EXDEV", "EPERM", "ENOTSUP", "EOPNOTSUPP", "EMLINK", "ENOSYS"]);
+
+/**
+ * The main thread's side: one worker thread (where there is a second core and the built module to
+ * run), sharing each task's jobs with the main thread. Without the worker the main thread does them all.
+ */
+export class WorkLane {
+  readonly #worker: Worker | undefined;
+  #online = false;
+  #gone = false;
+
+  constructor(useWorker: boolean) {
+    if (!useWorker || availableParallelism() < 2 || !existsSync(fileURLToPath(WORKER_URL))) return;
+    this.#worker = new Worker(WORKER_URL, { workerData: LANE_MARK });
+    this.#worker.once("online", () => (this.#online = true));
+    this.#worker.on("error", () => (this.#gone = true)).once("exit", () => (this.#gone = true));
+    this.#worker.unref(); // kept alive only while a task waits for it
+  }
+
+  /**
+   * Does every job of `task` on both threads. `first` is the main thread's own work, done before it
+   * joins; when it returns false (it failed), the task stops.
+   */
+  async run(task: LaneTask, first?: () => boolean): Promise<LaneShare> {
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const worker = this.#gone ? undefined : this.#worker;
+    const reply =
+      worker &&
+      new Promise<LaneShare | undefined>((resolve) => {
+        const done = (share: LaneShare | undefined) => {
+          worker.off("message", done).off("error", gone).off("exit", gone);
+          worker.unref();
+          resolve(share);
+        };
+        const gone = () => done(undefined);
+        worker.on("message", done).on("error", gone).on("exit", gone);
+        worker.ref();
+        worker.postMessage({ task, counter: counter.buffer });
+      });
+    if (first && !first()) Atomics.store(counter, 0, task.jobs.length);
+    const mine = runShare(task, counter);
+    const theirs = await reply;
+    const digests = [...mine.digests, ...(theirs?.digests ?? [])];
+    let failure = mine.failure ?? theirs?.failure;
+    if (worker && theirs === undefined) {
+      this.#gone = true;
+      // A worker that never ran took no job; one that died at work may have left its jobs half done.
+      if (this.#online && task.kind !== "digest") failure ??= { index: 0, code: undefined, message: "the worker thread stopped" };
+      if (task.kind === "digest") {
+        const answered = new Set(digests.map(([index]) => index));
+        task.jobs.forEach((job, index) => {
+          if (!answered.has(index)) digests.push([index, digestJob(job, task.algorithm)]);
+        });
+      }
+    }
+    return { digests, failure };
+  }
+
+  /** Ends the worker; it exits in the background. */
+  stop(): void {
+    void this.#worker?.terminate();
+  }
+}
+
+if (workerData === LANE_MARK) {
+  parentPort!.on("message", ({ task, counter }: { task: LaneTask; counter: SharedArrayBuffer }) => {
+    parentPort!.postMessage(runShare(task, new Int32Array(counter)));
+  });
+}
