@@ -211,6 +211,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const copies: CopyJob[] = [];
   const copyOf = new Map<string, CopyJob>();
   const renames: RenameJob[] = [];
+  const renameOf = new Map<string, RenameJob>();
   const made = new Set<string>();
   for (const output of outputs.values()) {
     const target = join(out, output.name);
@@ -220,9 +221,18 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       continue;
     }
     made.add(folder);
-    const temp = tempNameFor(target);
-    renames.push({ temp, target });
+    stats.written++;
     const twin = output.sameAs === undefined ? undefined : copyOf.get(output.sameAs);
+    const twinRename = output.sameAs === undefined ? undefined : renameOf.get(output.sameAs);
+    if (twin && twinRename && twinRename.also === undefined && !folderExisted.get(folder)) {
+      // A new folder: the name is free, so the hashed copy is a hard link made as the original is renamed.
+      twinRename.also = { target, spare: tempNameFor(target) };
+      continue;
+    }
+    const temp = tempNameFor(target);
+    const rename: RenameJob = { temp, target };
+    renames.push(rename);
+    renameOf.set(output.name, rename);
     if (twin && twin.twin === undefined) copyOf.set(output.name, Object.assign(twin, { twin: temp }));
     else if ("bytes" in output.content) writes.push({ temp, bytes: output.content.bytes });
     else {
@@ -231,22 +241,23 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       copyOf.set(output.name, copy);
     }
   }
-  stats.written = renames.length;
   const failed = (target: string, error: unknown) => {
-    for (const { temp } of renames) rmSync(temp, { force: true });
+    for (const { temp, also } of renames) {
+      rmSync(temp, { force: true });
+      if (also) rmSync(also.spare, { force: true });
+    }
     problems.push(writeFailed(target, error));
     return finish(undefined);
   };
+  for (const folder of made) {
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (error) {
+      return failed(folder, error);
+    }
+  }
   let writing: { target: string; error: unknown } | undefined;
   const copied = await lane.run({ kind: "copy", jobs: copies }, () => {
-    for (const folder of made) {
-      try {
-        mkdirSync(folder, { recursive: true });
-      } catch (error) {
-        writing = { target: folder, error };
-        return false;
-      }
-    }
     for (const { temp, bytes } of writes) {
       try {
         writeFileSync(temp, bytes, { flag: "wx" });

@@ -22,10 +22,11 @@ export interface CopyJob {
   readonly temp: string;
   readonly twin: string | undefined;
 }
-/** Rename a temporary file to its final name. */
+/** Rename a temporary file to its final name; first give its bytes a second final name `also` that does not exist yet (`spare`: a temporary name, where hard links fail). */
 export interface RenameJob {
   readonly temp: string;
   readonly target: string;
+  also?: { readonly target: string; readonly spare: string };
 }
 
 export type LaneTask =
@@ -61,7 +62,7 @@ export function runShare(task: LaneTask, counter: Int32Array): LaneShare {
     try {
       if (task.kind === "digest") digests.push([index, digestJob(task.jobs[index], task.algorithm)]);
       else if (task.kind === "copy") copyJob(task.jobs[index]);
-      else renameSync(task.jobs[index].temp, task.jobs[index].target);
+      else renameJob(task.jobs[index]);
     } catch (error) {
       Atomics.store(counter, 0, total);
       const { code, message } = error as NodeJS.ErrnoException;
@@ -92,6 +93,19 @@ function copyJob({ from, temp, twin }: CopyJob): void {
     if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
     copyFileSync(temp, twin, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   }
+}
+
+function renameJob({ temp, target, also }: RenameJob): void {
+  if (also !== undefined) {
+    try {
+      // A hard link appears whole or not at all, so the second name needs no temporary file.
+      linkSync(temp, also.target);
+    } catch {
+      copyFileSync(temp, also.spare, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      renameSync(also.spare, also.target);
+    }
+  }
+  renameSync(temp, target);
 }
 
 const NO_HARD_LINKS = new Set(["EXDEV", "EPERM", "ENOTSUP", "EOPNOTSUPP", "EMLINK", "ENOSYS"]);
