@@ -21,7 +21,7 @@ import {
 } from "./problems.js";
 import { hashReference, resolveReference } from "./resolve-reference.js";
 import { makeDurable, removeStaleTempFiles, syncFolder, TEMP_SUFFIX, tempNameFor, writeFileAtomicSync, type Content } from "./write-atomic.js";
-import { SOURCE_MAP_WORD, WorkLane, type CopyJob, type RenameJob } from "./lane-work.js";
+import { copyJob, SOURCE_MAP_WORD, WorkLane, type CopyJob, type RenameJob } from "./lane-work.js";
 
 /** The manifest's file name, as Django names it. */
 export const MANIFEST_NAME = "staticfiles.json";
@@ -165,120 +165,102 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     if (file) rewritable.set(name, file);
   }
 
-  // Resolve every reference; report all the missing ones, not only the first.
-  for (const file of rewritable.values()) {
-    const resolved = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, problems) }));
-    rewritable.set(file.source.name, { ...file, references: resolved });
-  }
-  if (problems.some((problem) => problem.severity === "error")) return finish(undefined);
-
-  const { hashes, contents } = hashInDependencyOrder(rewritable, rawHex, settings);
-  const paths: Record<string, string> = {};
-  const outputs = new Map<string, Output>();
-  const addOutput = (output: Output) => {
-    const existing = outputs.get(output.name);
-    if (existing && existing.hex !== output.hex) problems.push(nameClash(output.name, existing.from, output.from));
-    else outputs.set(output.name, output);
-  };
-  for (const source of sources.values()) {
-    const { name } = source;
-    const hash = hashes.get(name)!;
-    const rewritten = contents.get(name);
-    const original: Output = rewritten
-      ? { name, content: { bytes: rewritable.get(name)!.bytes }, size: rewritable.get(name)!.bytes.length, hex: rawHex.get(name)!, from: name }
-      : { name, content: { copyOf: source.path }, size: source.size, hex: rawHex.get(name)!, from: name };
-    const served: Output = rewritten
-      ? { name, content: { bytes: rewritten.bytes }, size: rewritten.bytes.length, hex: rewritten.hex, from: name }
-      : original;
-    if (rewritten) stats.references += rewritten.count;
-    if (mode === "query") {
-      paths[name] = `${name}?${hash}`;
-      addOutput(served);
-    } else {
-      paths[name] = hashedPath(name, hash);
-      addOutput(original);
-      addOutput({ ...served, name: paths[name], sameAs: served === original ? name : undefined });
-    }
-  }
-  if (problems.some((problem) => problem.severity === "error")) return finish(undefined);
-
   // Write: every copy under a temporary name, all made durable in one step, then renamed into
   // place; the manifest last, so a crash leaves the previous manifest naming files that exist.
+  // The copies of files without references are planned first: the worker thread copies them
+  // while the main thread resolves and rewrites the stylesheets (on an error they are removed).
   await removeStaleTempFiles(out);
-  const total = outputs.size;
-  const folderExisted = new Map<string, boolean>();
-  const writes: { readonly temp: string; readonly bytes: Uint8Array }[] = [];
-  const copies: CopyJob[] = [];
-  const copyOf = new Map<string, CopyJob>();
-  const renames: RenameJob[] = [];
-  const renameOf = new Map<string, RenameJob>();
-  const made = new Set<string>();
-  for (const output of outputs.values()) {
-    const target = join(out, output.name);
-    const folder = dirname(target);
-    if (mayExist(folder, folderExisted) && holds(target, output, algorithm)) {
-      stats.unchanged++;
-      continue;
-    }
-    made.add(folder);
-    stats.written++;
-    const twin = output.sameAs === undefined ? undefined : copyOf.get(output.sameAs);
-    const twinRename = output.sameAs === undefined ? undefined : renameOf.get(output.sameAs);
-    if (twin && twinRename && twinRename.also === undefined && !folderExisted.get(folder)) {
-      // A new folder: the name is free, so the hashed copy is a hard link made as the original is renamed.
-      twinRename.also = { target, spare: tempNameFor(target) };
-      continue;
-    }
-    const temp = tempNameFor(target);
-    const rename: RenameJob = { temp, target };
-    renames.push(rename);
-    renameOf.set(output.name, rename);
-    if (twin && twin.twin === undefined) copyOf.set(output.name, Object.assign(twin, { twin: temp }));
-    else if ("bytes" in output.content) writes.push({ temp, bytes: output.content.bytes });
-    else {
-      const copy = { from: output.content.copyOf, temp, twin: undefined };
-      copies.push(copy);
-      copyOf.set(output.name, copy);
+  const plan = new WritePlan(out, algorithm, stats);
+  const early = new Map<string, Output>();
+  if (!problems.some((problem) => problem.severity === "error")) {
+    for (const source of sources.values()) {
+      const hex = rawHex.get(source.name);
+      if (hex === undefined || rewritable.has(source.name)) continue;
+      const original = plainOutput(source, hex);
+      const planned = mode === "query" ? [original] : [original, { ...original, name: hashedPath(source.name, hex.slice(0, accuracy)), sameAs: source.name }];
+      for (const output of planned) {
+        if (early.has(output.name)) continue; // a clash: reported with the others below
+        early.set(output.name, output);
+        plan.add(output);
+      }
     }
   }
   const failed = (target: string, error: unknown) => {
-    for (const { temp, also } of renames) {
-      rmSync(temp, { force: true });
-      if (also) rmSync(also.spare, { force: true });
-    }
+    plan.discard();
     problems.push(writeFailed(target, error));
     return finish(undefined);
   };
-  for (const folder of made) {
-    try {
-      mkdirSync(folder, { recursive: true });
-    } catch (error) {
-      return failed(folder, error);
-    }
+  try {
+    plan.makeFolders();
+  } catch (error) {
+    return failed(out, error);
   }
+
+  const paths: Record<string, string> = {};
+  const outputs = new Map<string, Output>();
   let writing: { target: string; error: unknown } | undefined;
-  const copied = await lane.run({ kind: "copy", jobs: copies }, () => {
-    for (const { temp, bytes } of writes) {
-      try {
-        writeFileSync(temp, bytes, { flag: "wx" });
-      } catch (error) {
-        writing = { target: temp, error };
-        return false;
+  const copied = await lane.run({ kind: "copy", jobs: plan.shareCopies() }, () => {
+    // Resolve every reference; report all the missing ones, not only the first.
+    for (const file of rewritable.values()) {
+      const resolved = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, problems) }));
+      rewritable.set(file.source.name, { ...file, references: resolved });
+    }
+    if (problems.some((problem) => problem.severity === "error")) return false;
+
+    const { hashes, contents } = hashInDependencyOrder(rewritable, rawHex, settings);
+    const addOutput = (output: Output) => {
+      const existing = outputs.get(output.name);
+      if (existing && existing.hex !== output.hex) problems.push(nameClash(output.name, existing.from, output.from));
+      else outputs.set(output.name, output);
+    };
+    for (const source of sources.values()) {
+      const { name } = source;
+      const hash = hashes.get(name)!;
+      const rewritten = contents.get(name);
+      const original: Output = rewritten
+        ? { name, content: { bytes: rewritable.get(name)!.bytes }, size: rewritable.get(name)!.bytes.length, hex: rawHex.get(name)!, from: name }
+        : plainOutput(source, rawHex.get(name)!);
+      const served: Output = rewritten
+        ? { name, content: { bytes: rewritten.bytes }, size: rewritten.bytes.length, hex: rewritten.hex, from: name }
+        : original;
+      if (rewritten) stats.references += rewritten.count;
+      if (mode === "query") {
+        paths[name] = `${name}?${hash}`;
+        addOutput(served);
+      } else {
+        paths[name] = hashedPath(name, hash);
+        addOutput(original);
+        addOutput({ ...served, name: paths[name], sameAs: served === original ? name : undefined });
       }
+    }
+    if (problems.some((problem) => problem.severity === "error")) return false;
+
+    try {
+      for (const output of outputs.values()) if (early.get(output.name)?.hex !== output.hex) plan.add(output);
+      plan.makeFolders();
+      plan.writeOnThisThread();
+    } catch (error) {
+      writing = { target: out, error };
+      return false;
     }
     return true;
   });
   if (writing) return failed(writing.target, writing.error);
-  if (copied.failure) return failed(copies[copied.failure.index].temp, copied.failure);
+  if (copied.failure) return failed(plan.copies[copied.failure.index].temp, copied.failure);
+  if (problems.some((problem) => problem.severity === "error")) {
+    plan.discard();
+    return finish(undefined);
+  }
+  const total = outputs.size;
   onProgress?.({ phase: "write", done: Math.floor(total / 2), total });
   try {
-    await makeDurable(out, renames.map(({ temp }) => temp));
+    await makeDurable(out, plan.renames.map(({ temp }) => temp));
   } catch (error) {
     return failed(out, error);
   }
-  const renamed = await lane.run({ kind: "rename", jobs: renames });
-  if (renamed.failure) return failed(renames[renamed.failure.index].target, renamed.failure);
-  await makeDurable(out, [], made);
+  const renamed = await lane.run({ kind: "rename", jobs: plan.renames });
+  if (renamed.failure) return failed(plan.renames[renamed.failure.index].target, renamed.failure);
+  await makeDurable(out, [], plan.folders);
   onProgress?.({ phase: "write", done: total, total });
 
   const manifest = manifestOf(paths, algorithm, accuracy);
@@ -298,6 +280,98 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
 
   if (settings.clear) stats.removed = await removeOthers(out, new Set([...outputs.keys(), MANIFEST_NAME]));
   return finish(manifest);
+}
+
+/** A file of the roots copied as it is. */
+function plainOutput(source: SourceFile, hex: string): Output {
+  return { name: source.name, content: { copyOf: source.path }, size: source.size, hex, from: source.name };
+}
+
+/** The writes of a run: which outputs are not up to date, under which temporary names, as which jobs. */
+class WritePlan {
+  /** Bytes in memory, written by the main thread. */
+  readonly writes: { readonly temp: string; readonly bytes: Uint8Array }[] = [];
+  /** Copies of files of the roots, shared with the worker. */
+  readonly copies: CopyJob[] = [];
+  readonly renames: RenameJob[] = [];
+  /** Folders written into. */
+  readonly folders = new Set<string>();
+  readonly #copyOf = new Map<string, CopyJob>();
+  readonly #renameOf = new Map<string, RenameJob>();
+  readonly #folderExisted = new Map<string, boolean>();
+  readonly #created: string[] = [];
+  #madeUpTo = 0;
+  #writtenUpTo = 0;
+  /** How many copies were shared out: later ones are done on this thread. */
+  #shared: number | undefined;
+
+  constructor(
+    private readonly out: string,
+    private readonly algorithm: CollectSettings["algorithm"],
+    private readonly stats: { written: number; unchanged: number },
+  ) {}
+
+  add(output: Output): void {
+    const target = join(this.out, output.name);
+    const folder = dirname(target);
+    if (mayExist(folder, this.#folderExisted) && holds(target, output, this.algorithm)) {
+      this.stats.unchanged++;
+      return;
+    }
+    this.folders.add(folder);
+    this.stats.written++;
+    const twin = output.sameAs === undefined || this.#shared !== undefined ? undefined : this.#copyOf.get(output.sameAs);
+    const twinRename = output.sameAs === undefined ? undefined : this.#renameOf.get(output.sameAs);
+    if (twin && twinRename && twinRename.also === undefined && !this.#folderExisted.get(folder)) {
+      // A new folder: the name is free, so the hashed copy is a hard link made as the original is renamed.
+      twinRename.also = { target, spare: tempNameFor(target) };
+      return;
+    }
+    const temp = tempNameFor(target);
+    const rename: RenameJob = { temp, target };
+    this.renames.push(rename);
+    this.#renameOf.set(output.name, rename);
+    if (twin && twin.twin === undefined) this.#copyOf.set(output.name, Object.assign(twin, { twin: temp }));
+    else if ("bytes" in output.content) this.writes.push({ temp, bytes: output.content.bytes });
+    else {
+      const copy = { from: output.content.copyOf, temp, twin: undefined };
+      this.copies.push(copy);
+      this.#copyOf.set(output.name, copy);
+    }
+  }
+
+  /** Creates the folders added since the last call, remembering the ones this run created. */
+  makeFolders(): void {
+    const folders = [...this.folders];
+    for (const folder of folders.slice(this.#madeUpTo)) {
+      const created = mkdirSync(folder, { recursive: true });
+      if (created !== undefined) this.#created.push(created);
+    }
+    this.#madeUpTo = folders.length;
+  }
+
+  /** The copies planned so far, for both threads; copies added later are done by `writeOnThisThread`. */
+  shareCopies(): CopyJob[] {
+    this.#shared = this.copies.length;
+    return this.copies.slice();
+  }
+
+  /** Writes the bytes added since the last call, and the copies added after the copies were shared out. */
+  writeOnThisThread(): void {
+    for (const { temp, bytes } of this.writes.slice(this.#writtenUpTo)) writeFileSync(temp, bytes, { flag: "wx" });
+    this.#writtenUpTo = this.writes.length;
+    for (const copy of this.copies.slice(this.#shared ?? 0)) copyJob(copy);
+    this.#shared = this.copies.length;
+  }
+
+  /** After a failure: removes every temporary file, and the folders this run created. */
+  discard(): void {
+    for (const { temp, also } of this.renames) {
+      rmSync(temp, { force: true });
+      if (also) rmSync(also.spare, { force: true });
+    }
+    for (const folder of this.#created.reverse()) rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** Decodes a CSS or JS file and finds its references; a stylesheet that is not UTF-8 is a problem. */

@@ -83,7 +83,8 @@ function digestJob({ path, scan }: DigestJob, algorithm: HashAlgorithm): DigestR
   }
 }
 
-function copyJob({ from, temp, twin }: CopyJob): void {
+/** Copies a file of the roots to its temporary name (and its twin). */
+export function copyJob({ from, temp, twin }: CopyJob): void {
   copyFileSync(from, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   if (twin === undefined) return;
   try {
