@@ -282,6 +282,12 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   return finish(manifest);
 }
 
+/** `join(out, name)` without normalising again: `out` is absolute and normal, and so are the names. */
+function outputPath(out: string, name: string): string {
+  if (sep !== "/") return join(out, name);
+  return out.endsWith("/") ? out + name : `${out}/${name}`;
+}
+
 /** A file of the roots copied as it is. */
 function plainOutput(source: SourceFile, hex: string): Output {
   return { name: source.name, content: { copyOf: source.path }, size: source.size, hex, from: source.name };
@@ -312,7 +318,7 @@ class WritePlan {
   ) {}
 
   add(output: Output): void {
-    const target = join(this.out, output.name);
+    const target = outputPath(this.out, output.name);
     const folder = dirname(target);
     if (mayExist(folder, this.#folderExisted) && holds(target, output, this.algorithm)) {
       this.stats.unchanged++;
