@@ -21,7 +21,7 @@ import {
 } from "./problems.js";
 import { hashReference, resolveReference } from "./resolve-reference.js";
 import { makeDurable, removeStaleTempFiles, syncFolder, TEMP_SUFFIX, tempNameFor, writeFileAtomicSync, type Content } from "./write-atomic.js";
-import { copyJob, SOURCE_MAP_WORD, WorkLane, type CopyJob, type RenameJob } from "./lane-work.js";
+import { copyJob, SOURCE_MAP_WORD, WorkLane, type CopyJob, type DigestJob, type RenameJob } from "./lane-work.js";
 
 /** The manifest's file name, as Django names it. */
 export const MANIFEST_NAME = "staticfiles.json";
@@ -141,8 +141,27 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const shared: SourceFile[] = [];
   const stylesheets: SourceFile[] = [];
   for (const source of sources.values()) (CSS.test(source.name) ? stylesheets : shared).push(source);
+  // A file bound for a folder that does not exist yet is copied as it is read: one read for its
+  // hash and its copy (its temporary copy is removed again if the run fails).
+  await removeStaleTempFiles(out);
+  const plan = new WritePlan(out, algorithm, stats);
+  const jobs: DigestJob[] = shared.map((source) => {
+    const scan = JS.test(source.name);
+    // In query mode a script's original name may get rewritten content: only filename mode copies it as it is.
+    return { path: source.path, scan, copyTo: mode === "filename" || !scan ? plan.copyAsRead(source.name) : undefined };
+  });
+  const failed = (target: string, error: unknown) => {
+    plan.discard();
+    problems.push(writeFailed(target, error));
+    return finish(undefined);
+  };
+  try {
+    plan.makeFolders();
+  } catch (error) {
+    return failed(out, error);
+  }
   let done = 0;
-  const digested = await lane.run({ kind: "digest", algorithm, jobs: shared.map((source) => ({ path: source.path, scan: JS.test(source.name) })) }, () => {
+  const digested = await lane.run({ kind: "digest", algorithm, jobs }, () => {
     for (const source of stylesheets) {
       readRewritable(source, true);
       onProgress?.({ phase: "read", done: ++done, total: sources.size });
@@ -151,7 +170,10 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   });
   for (const [index, result] of digested.digests) {
     const source = shared[index];
-    if ("code" in result) readProblems.set(source.name, unreadable(source.name, source.path, result));
+    if ("code" in result) {
+      if (result.writing) return failed(jobs[index].copyTo!, result);
+      readProblems.set(source.name, unreadable(source.name, source.path, result));
+    }
     else if (result.sourceMap) readRewritable(source, false); // read again: only scripts with a source map comment
     else rawHex.set(source.name, result.hex);
   }
@@ -169,8 +191,6 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   // place; the manifest last, so a crash leaves the previous manifest naming files that exist.
   // The copies of files without references are planned first: the worker thread copies them
   // while the main thread resolves and rewrites the stylesheets (on an error they are removed).
-  await removeStaleTempFiles(out);
-  const plan = new WritePlan(out, algorithm, stats);
   const early = new Map<string, Output>();
   if (!problems.some((problem) => problem.severity === "error")) {
     for (const source of sources.values()) {
@@ -185,11 +205,6 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       }
     }
   }
-  const failed = (target: string, error: unknown) => {
-    plan.discard();
-    problems.push(writeFailed(target, error));
-    return finish(undefined);
-  };
   try {
     plan.makeFolders();
   } catch (error) {
@@ -237,6 +252,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
 
     try {
       for (const output of outputs.values()) if (early.get(output.name)?.hex !== output.hex) plan.add(output);
+      plan.removeUnplanned();
       plan.makeFolders();
       plan.writeOnThisThread();
     } catch (error) {
@@ -306,6 +322,8 @@ class WritePlan {
   readonly #renameOf = new Map<string, RenameJob>();
   readonly #folderExisted = new Map<string, boolean>();
   readonly #created: string[] = [];
+  /** Name -> temporary copy made as the file was read, not yet planned. */
+  readonly #copiedAsRead = new Map<string, string>();
   #madeUpTo = 0;
   #writtenUpTo = 0;
   /** How many copies were shared out: later ones are done on this thread. */
@@ -317,9 +335,29 @@ class WritePlan {
     private readonly stats: { written: number; unchanged: number },
   ) {}
 
+  /** A temporary name for the copy of the file named `name`, when it goes into a folder this run creates; the copy is made as the file is read. */
+  copyAsRead(name: string): string | undefined {
+    const target = outputPath(this.out, name);
+    const folder = dirname(target);
+    if (mayExist(folder, this.#folderExisted)) return undefined;
+    const temp = tempNameFor(target);
+    this.folders.add(folder);
+    this.#copiedAsRead.set(name, temp);
+    return temp;
+  }
+
   add(output: Output): void {
     const target = outputPath(this.out, output.name);
     const folder = dirname(target);
+    const copiedAsRead = this.#copiedAsRead.get(output.name);
+    if (copiedAsRead !== undefined && output.from === output.name) {
+      this.stats.written++;
+      const rename: RenameJob = { temp: copiedAsRead, target };
+      this.renames.push(rename);
+      this.#renameOf.set(output.name, rename);
+      this.#copiedAsRead.delete(output.name);
+      return;
+    }
     if (mayExist(folder, this.#folderExisted) && holds(target, output, this.algorithm)) {
       this.stats.unchanged++;
       return;
@@ -328,7 +366,7 @@ class WritePlan {
     this.stats.written++;
     const twin = output.sameAs === undefined || this.#shared !== undefined ? undefined : this.#copyOf.get(output.sameAs);
     const twinRename = output.sameAs === undefined ? undefined : this.#renameOf.get(output.sameAs);
-    if (twin && twinRename && twinRename.also === undefined && !this.#folderExisted.get(folder)) {
+    if (twinRename && twinRename.also === undefined && !this.#folderExisted.get(folder)) {
       // A new folder: the name is free, so the hashed copy is a hard link made as the original is renamed.
       twinRename.also = { target, spare: tempNameFor(target) };
       return;
@@ -370,8 +408,15 @@ class WritePlan {
     this.#shared = this.copies.length;
   }
 
+  /** Removes the copies made as files were read that no output needs (another file's output took the name). */
+  removeUnplanned(): void {
+    for (const temp of this.#copiedAsRead.values()) rmSync(temp, { force: true });
+    this.#copiedAsRead.clear();
+  }
+
   /** After a failure: removes every temporary file, and the folders this run created. */
   discard(): void {
+    for (const temp of this.#copiedAsRead.values()) rmSync(temp, { force: true });
     for (const { temp, also } of this.renames) {
       rmSync(temp, { force: true });
       if (also) rmSync(also.spare, { force: true });

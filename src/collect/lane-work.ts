@@ -1,7 +1,7 @@
 // The per-file work of `collect` that two threads can share: the main thread and one worker take
 // jobs from the same list through a shared counter, so neither waits while the other has work left.
 // This module imports only node:fs and the core's hashing, so the worker starts fast.
-import { constants, copyFileSync, existsSync, linkSync, readFileSync, renameSync } from "node:fs";
+import { constants, copyFileSync, existsSync, linkSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
@@ -15,6 +15,8 @@ export const LANE_MARK = "static-hash:collect-lane";
 export interface DigestJob {
   readonly path: string;
   readonly scan: boolean;
+  /** Also write the bytes read to this new file (a temporary name under the output folder). */
+  readonly copyTo: string | undefined;
 }
 /** Copy a file of the roots to a temporary name, and give the same bytes a second temporary name (`twin`). */
 export interface CopyJob {
@@ -35,7 +37,9 @@ export type LaneTask =
   | { readonly kind: "rename"; readonly jobs: readonly RenameJob[] };
 
 /** A digest, whether the bytes name a source map, or the error that stopped reading. */
-export type DigestResult = { readonly hex: string; readonly sourceMap: boolean } | { readonly code: string; readonly message: string };
+export type DigestResult =
+  | { readonly hex: string; readonly sourceMap: boolean }
+  | { readonly code: string; readonly message: string; readonly writing?: boolean };
 /** The first job of a copy or rename task that failed; the others after it were not started. */
 export interface LaneFailure {
   readonly index: number;
@@ -72,15 +76,24 @@ export function runShare(task: LaneTask, counter: Int32Array): LaneShare {
   return { digests, failure: undefined };
 }
 
-function digestJob({ path, scan }: DigestJob, algorithm: HashAlgorithm): DigestResult {
+function digestJob({ path, scan, copyTo }: DigestJob, algorithm: HashAlgorithm): DigestResult {
+  let bytes: Buffer;
   try {
-    if (!scan) return { hex: digestFile(path, [algorithm]).digests.get(algorithm)!.toString("hex"), sourceMap: false };
-    const bytes = readFileSync(path);
-    return { hex: hashBytes(bytes, algorithm), sourceMap: bytes.indexOf(SOURCE_MAP_WORD) !== -1 };
+    if (!scan && copyTo === undefined) return { hex: digestFile(path, [algorithm]).digests.get(algorithm)!.toString("hex"), sourceMap: false };
+    bytes = readFileSync(path);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     return { code: code ?? "", message };
   }
+  if (copyTo !== undefined) {
+    try {
+      writeFileSync(copyTo, bytes, { flag: "wx" });
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      return { code: code ?? "", message, writing: true };
+    }
+  }
+  return { hex: hashBytes(bytes, algorithm), sourceMap: scan && bytes.indexOf(SOURCE_MAP_WORD) !== -1 };
 }
 
 /** Copies a file of the roots to its temporary name (and its twin). */
