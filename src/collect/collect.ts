@@ -138,6 +138,14 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     }
     if (found.length > 0) readProblems.set(source.name, found[0]);
   };
+  // Resolve every reference; report all the missing ones, not only the first.
+  const resolveProblems = new Map<string, CollectProblem[]>();
+  const resolveReferences = (file: Rewritable) => {
+    const found: CollectProblem[] = [];
+    const references = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, found) }));
+    parsed.set(file.source.name, { ...file, references });
+    if (found.length > 0) resolveProblems.set(file.source.name, found);
+  };
   const shared: SourceFile[] = [];
   const stylesheets: SourceFile[] = [];
   for (const source of sources.values()) (CSS.test(source.name) ? stylesheets : shared).push(source);
@@ -166,6 +174,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       readRewritable(source, true);
       onProgress?.({ phase: "read", done: ++done, total: sources.size });
     }
+    for (const file of parsed.values()) resolveReferences(file);
     return true;
   });
   for (const [index, result] of digested.digests) {
@@ -174,7 +183,11 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       if (result.writing) return failed(jobs[index].copyTo!, result);
       readProblems.set(source.name, unreadable(source.name, source.path, result));
     }
-    else if (result.sourceMap) readRewritable(source, false); // read again: only scripts with a source map comment
+    else if (result.sourceMap) {
+      readRewritable(source, false); // read again: only scripts with a source map comment
+      const file = parsed.get(source.name);
+      if (file) resolveReferences(file);
+    }
     else rawHex.set(source.name, result.hex);
   }
   onProgress?.({ phase: "read", done: sources.size, total: sources.size });
@@ -186,6 +199,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     const file = parsed.get(name);
     if (file) rewritable.set(name, file);
   }
+  for (const name of rewritable.keys()) problems.push(...(resolveProblems.get(name) ?? []));
 
   // Write: every copy under a temporary name, all made durable in one step, then renamed into
   // place; the manifest last, so a crash leaves the previous manifest naming files that exist.
@@ -215,11 +229,6 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const outputs = new Map<string, Output>();
   let writing: { target: string; error: unknown } | undefined;
   const copied = await lane.run({ kind: "copy", jobs: plan.shareCopies() }, () => {
-    // Resolve every reference; report all the missing ones, not only the first.
-    for (const file of rewritable.values()) {
-      const resolved = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, problems) }));
-      rewritable.set(file.source.name, { ...file, references: resolved });
-    }
     if (problems.some((problem) => problem.severity === "error")) return false;
 
     const { hashes, contents } = hashInDependencyOrder(rewritable, rawHex, settings);
