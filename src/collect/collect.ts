@@ -215,9 +215,10 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       for (const output of planned) {
         if (early.has(output.name)) continue; // a clash: reported with the others below
         early.set(output.name, output);
-        plan.add(output);
       }
     }
+    await plan.checkExisting(early.values(), lane);
+    for (const output of early.values()) plan.add(output);
   }
   try {
     plan.makeFolders();
@@ -331,6 +332,8 @@ class WritePlan {
   readonly #renameOf = new Map<string, RenameJob>();
   readonly #folderExisted = new Map<string, boolean>();
   readonly #created: string[] = [];
+  /** Output path -> whether the file there holds the output's content, as `checkExisting` found. */
+  readonly #upToDate = new Map<string, boolean>();
   /** Name -> temporary copy made as the file was read, not yet planned. */
   readonly #copiedAsRead = new Map<string, string>();
   #madeUpTo = 0;
@@ -343,6 +346,25 @@ class WritePlan {
     private readonly algorithm: CollectSettings["algorithm"],
     private readonly stats: { written: number; unchanged: number },
   ) {}
+
+  /**
+   * Tells which outputs already in `out` hold their content (same size, same digest), reading them
+   * on both threads; `add` then need not read them itself.
+   */
+  async checkExisting(outputs: Iterable<Output>, lane: WorkLane): Promise<void> {
+    const candidates: { target: string; hex: string }[] = [];
+    for (const output of outputs) {
+      const target = outputPath(this.out, output.name);
+      if (!mayExist(dirname(target), this.#folderExisted)) continue;
+      const stats = statSync(target, { throwIfNoEntry: false });
+      if (stats?.isFile() && stats.size === output.size) candidates.push({ target, hex: output.hex });
+      else this.#upToDate.set(target, false);
+    }
+    if (candidates.length === 0) return;
+    const { digests } = await lane.run({ kind: "digest", algorithm: this.algorithm, jobs: candidates.map(({ target }) => ({ path: target, scan: false, copyTo: undefined })) });
+    // An output that cannot be read is written again: writing it says why, if that fails too.
+    for (const [index, result] of digests) this.#upToDate.set(candidates[index].target, "hex" in result && result.hex === candidates[index].hex);
+  }
 
   /** A temporary name for the copy of the file named `name`, when it goes into a folder this run creates; the copy is made as the file is read. */
   copyAsRead(name: string): string | undefined {
@@ -367,7 +389,8 @@ class WritePlan {
       this.#copiedAsRead.delete(output.name);
       return;
     }
-    if (mayExist(folder, this.#folderExisted) && holds(target, output, this.algorithm)) {
+    const checked = this.#upToDate.get(target);
+    if (mayExist(folder, this.#folderExisted) && (checked ?? holds(target, output, this.algorithm))) {
       this.stats.unchanged++;
       return;
     }

@@ -58,6 +58,22 @@ describe("collect with a worker thread", () => {
     expect(readFileSync(join(out, hashedName), "utf8")).toBe("image 0\n");
   });
 
+  it("on a second run, reads the outputs on both threads and rewrites only a changed one", { timeout: 60_000 }, async () => {
+    const files = bigTree();
+    const root = writeTree(tempFolder("root"), files);
+    const out = join(tempFolder("out"), "static");
+    const args = ["collect", "--root", root, "--out", out, "--mode", "filename"];
+    const outputs = 2 * Object.keys(files).length + 1;
+    expect((await runCli(args)).stdout).toContain(`: ${outputs} files written, 0 unchanged,`);
+    expect((await runCli(args)).stdout).toContain(`: 0 files written, ${outputs} unchanged,`);
+    const hashedName = `img/g0/i0.${digest("image 0\n").slice(0, 6)}.png`;
+    // Same size, other bytes, written in place: the hard-linked original name changes with it.
+    writeFileSync(join(out, hashedName), "imagE 0\n");
+    expect((await runCli(args)).stdout).toContain(`: 2 files written, ${outputs - 2} unchanged,`);
+    expect(readFileSync(join(out, hashedName), "utf8")).toBe("image 0\n");
+    expect(readFileSync(join(out, "img/g0/i0.png"), "utf8")).toBe("image 0\n");
+  });
+
   it("writes nothing when a reference is missing", { timeout: 60_000 }, async () => {
     const files = bigTree();
     files["css/broken.css"] = "a{background:url(../img/nope.png)}";
