@@ -1,7 +1,7 @@
 // The per-file work of `collect` that two threads can share: the main thread and one worker take
 // jobs from the same list through a shared counter, so neither waits while the other has work left.
 // This module imports only node:fs and the core's hashing, so the worker starts fast.
-import { constants, copyFileSync, existsSync, linkSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
@@ -76,11 +76,36 @@ export function runShare(task: LaneTask, counter: Int32Array): LaneShare {
   return { digests, failure: undefined };
 }
 
+// One buffer per thread, reused for every file: no fresh memory to allocate and fault in per file.
+let readBuffer = Buffer.allocUnsafeSlow(1024 * 1024);
+
+/** The bytes of a file, in this thread's read buffer: valid until the next call. */
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (readBuffer.length <= size) readBuffer = Buffer.allocUnsafeSlow(Math.max(size + 1, readBuffer.length * 2));
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        const larger = Buffer.allocUnsafeSlow(readBuffer.length * 2); // the file grew while being read
+        readBuffer.copy(larger);
+        readBuffer = larger;
+      }
+      const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (read === 0) return readBuffer.subarray(0, length);
+      length += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function digestJob({ path, scan, copyTo }: DigestJob, algorithm: HashAlgorithm): DigestResult {
   let bytes: Buffer;
   try {
     if (!scan && copyTo === undefined) return { hex: digestFile(path, [algorithm]).digests.get(algorithm)!.toString("hex"), sourceMap: false };
-    bytes = readFileSync(path);
+    bytes = readWhole(path);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     return { code: code ?? "", message };
