@@ -15,7 +15,7 @@ import { sameSignature, signatureOf } from "./core/hash.js";
 import type { Manifest } from "./core/manifest.js";
 import { encodePath, parseName, unhashPath } from "./core/names.js";
 import type { StaticFilesOptions } from "./core/options.js";
-import { StaticFiles } from "./core/static-files.js";
+import { StaticFiles, staticFilesFrom } from "./core/static-files.js";
 import { ContentDigests, type ContentDigest } from "./serve/content-digest.js";
 import { parseRequestPath } from "./serve/request-path.js";
 
@@ -58,7 +58,7 @@ const NO_PROOF: Proof = { kind: "none" };
  * server, or Express without a mount path), a URL under the path of `baseUrl` is read relative to it.
  */
 export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, options: ServeStaticOptions = {}): StaticMiddleware {
-  const staticFiles = files instanceof StaticFiles ? files : new StaticFiles(files);
+  const staticFiles = staticFilesFrom(files);
   const { fallthrough, maxAgeSeconds } = resolveServeOptions(options);
   const { algorithm, accuracy, cacheMax } = staticFiles.options;
   const digests = new ContentDigests(algorithm, cacheMax || 1000);

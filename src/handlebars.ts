@@ -9,7 +9,7 @@
 import { StaticFileError, withLocation } from "./core/errors.js";
 import type { IntegrityAlgorithm } from "./core/hash.js";
 import type { StaticFilesOptions } from "./core/options.js";
-import { StaticFiles } from "./core/static-files.js";
+import { StaticFiles, staticFilesFrom } from "./core/static-files.js";
 import { setAngleSyntax, type ParsingInstance } from "./handlebars-angle.js";
 
 /** The parts of a Handlebars instance this adapter uses (so handlebars' types are not required). */
@@ -63,7 +63,7 @@ export function registerStatic(
   if (filesOrOptions && !(filesOrOptions instanceof StaticFiles) && "angle" in filesOrOptions) {
     throw new StaticFileError("STATIC_CONFIG", "`angle` is an option of registerStatic, not of StaticFiles: registerStatic(handlebars, { roots: [\"static\"] }, { angle: true }).");
   }
-  const files = filesOrOptions instanceof StaticFiles ? filesOrOptions : new StaticFiles(filesOrOptions);
+  const files = staticFilesFrom(filesOrOptions);
   setAngleSyntax(handlebars, angle);
   handlebars.registerHelper("static", helper("static", angle, 1, (name) => files.url(name)));
   handlebars.registerHelper(

@@ -8,7 +8,7 @@
 import { withLocation } from "./core/errors.js";
 import type { IntegrityAlgorithm } from "./core/hash.js";
 import type { StaticFilesOptions } from "./core/options.js";
-import { StaticFiles } from "./core/static-files.js";
+import { StaticFiles, staticFilesFrom } from "./core/static-files.js";
 
 /** The parts of a nunjucks `Environment` this adapter uses (so nunjucks' types are not required). */
 export interface NunjucksEnvironment {
@@ -152,7 +152,7 @@ export function useStatic(env: NunjucksEnvironment, filesOrOptions?: StaticFiles
   if (!env || typeof env.addExtension !== "function" || typeof env.addFilter !== "function") {
     throw new TypeError("useStatic(env, files) needs a nunjucks Environment: new nunjucks.Environment(loader) or the one nunjucks.configure() returns.");
   }
-  const files = filesOrOptions instanceof StaticFiles ? filesOrOptions : new StaticFiles(filesOrOptions);
+  const files = staticFilesFrom(filesOrOptions);
   // nunjucks lets the first extension that claims a tag parse it: drop an earlier registration first.
   env.removeExtension(EXTENSION_NAME);
   env.addExtension(EXTENSION_NAME, new StaticExtension(files));

@@ -379,6 +379,11 @@ export class StaticFiles {
   }
 }
 
+/** The adapters' second argument: a `StaticFiles` to share, or the options to make one from. */
+export function staticFilesFrom(filesOrOptions: StaticFiles | StaticFilesOptions | undefined): StaticFiles {
+  return filesOrOptions instanceof StaticFiles ? filesOrOptions : new StaticFiles(filesOrOptions);
+}
+
 /** The cache entry of a file digested with `algorithm` (and any integrity algorithms read alongside). */
 function cacheEntry(file: string, rootIndex: number, algorithm: string, result: FileDigests): CacheEntry {
   const hex = result.digests.get(algorithm)?.toString("hex") ?? "";
