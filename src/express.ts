@@ -13,7 +13,7 @@ import send from "send";
 import { StaticFileError } from "./core/errors.js";
 import { sameSignature, signatureOf } from "./core/hash.js";
 import type { Manifest } from "./core/manifest.js";
-import { encodePath, parseName, unhashPath } from "./core/names.js";
+import { encodePath, hashInQuery, parseName, unhashPath } from "./core/names.js";
 import type { StaticFilesOptions } from "./core/options.js";
 import { StaticFiles, staticFilesFrom } from "./core/static-files.js";
 import { ContentDigests, type ContentDigest } from "./serve/content-digest.js";
@@ -68,7 +68,7 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
 
   /** Non-manifest: the real file first (first root wins), else `x.<h>.ext` served from `x.ext`. */
   async function resolveInRoots(name: string, query: string | undefined): Promise<Target | undefined> {
-    const requested = lastQueryPart(query);
+    const requested = hashInQuery(query);
     const direct = await findInRoots(staticFiles.roots, name);
     if (direct) return { ...direct, name, proof: digestProof(requested) };
     const unhashed = unhashPath(name);
@@ -88,8 +88,8 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
     if (stats) {
       if (currentStoredNames(manifest).has(name)) return { root, name, stats, proof: { kind: "manifest-name" } };
       const stored = manifest.paths.get(name);
-      const requested = lastQueryPart(query);
-      const recorded = stored?.startsWith(name + "?") ? lastQueryPart(stored.slice(name.length + 1)) : "";
+      const requested = hashInQuery(query);
+      const recorded = stored?.startsWith(name + "?") ? hashInQuery(stored.slice(name.length + 1)) : "";
       return { root, name, stats, proof: requested !== "" && requested === recorded ? { kind: "digest", hash: requested } : NO_PROOF };
     }
     // A stale hashed name: serve the current version of the file it named, revalidated.
@@ -278,11 +278,6 @@ async function fileStats(file: string): Promise<Stats | undefined> {
     if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG") return undefined;
     throw error;
   }
-}
-
-/** The hash a query-mode URL carries: the last `&`-separated part of the query (`v=1&4e1243` -> `4e1243`). */
-function lastQueryPart(query: string | undefined): string {
-  return query ? query.slice(query.lastIndexOf("&") + 1) : "";
 }
 
 function httpError(status: number, message: string, cause?: unknown): Error & { status: number; statusCode: number; expose: boolean } {

@@ -139,6 +139,11 @@ export function withQueryHash(query: string | undefined, hash: string): string {
   return query ? `${query}&${hash}` : hash;
 }
 
+/** The reverse of `withQueryHash`: the last `&`-separated part of a query (`v=1&4e1243` -> `4e1243`), `""` for none. */
+export function hashInQuery(query: string | undefined): string {
+  return query ? query.slice(query.lastIndexOf("&") + 1) : "";
+}
+
 /** Appends `?query` and `#fragment` (each encoded) to a URL. */
 export function appendQueryAndFragment(url: string, query: string | undefined, fragment: string | undefined): string {
   let out = url;

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { StaticFileError } from "./errors.js";
 import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, sameStats, signatureOf, type FileDigests, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
 import { readManifest, type Manifest } from "./manifest.js";
-import { appendQueryAndFragment, encodePath, hashedPath, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
+import { appendQueryAndFragment, encodePath, hashedPath, hashInQuery, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
 import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
 import { warmDigests } from "./warm.js";
 
@@ -339,7 +339,7 @@ export class StaticFiles {
     let hash: string;
     let query: string | undefined;
     if (storedQuery !== undefined) {
-      hash = storedQuery.slice(storedQuery.lastIndexOf("&") + 1);
+      hash = hashInQuery(storedQuery);
       query = withQueryHash(parsed.query, storedQuery);
     } else {
       hash = hashInStoredName(parsed.path, storedPath);
