@@ -4,7 +4,7 @@ import { StaticFileError } from "./errors.js";
 import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, sameStats, signatureOf, type FileDigests, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
 import { readManifest, type Manifest } from "./manifest.js";
 import { appendQueryAndFragment, encodePath, hashedPath, hashInQuery, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
-import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
+import { DEFAULT_CACHE_MAX, resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
 import { warmDigests } from "./warm.js";
 
 /** What the cache keeps for one name: the file it resolved to, its digests, and its signature then. */
@@ -286,7 +286,8 @@ export class StaticFiles {
     const policy = this.options.missing;
     if (policy === "error") throw new StaticFileError("STATIC_NOT_FOUND", message, { asset: parsed.raw, cause });
     if (policy === "warn" && !this.warned.has(parsed.path)) {
-      if (this.warned.size >= this.options.cacheMax) this.warned.clear();
+      // Bounded like the cache; with `cache: false` (cacheMax 0) by the default bound, or every warning would clear the set.
+      if (this.warned.size >= (this.options.cacheMax || DEFAULT_CACHE_MAX)) this.warned.clear();
       this.warned.add(parsed.path);
       process.emitWarning(message, { type: "StaticFileWarning", code: "STATIC_NOT_FOUND" });
     }

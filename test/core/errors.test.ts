@@ -210,6 +210,16 @@ describe("a missing file", () => {
     expect(warn).toHaveBeenCalledTimes(4);
   });
 
+  test("missing: warn with cache: false still warns once per asset, whatever other assets come between", () => {
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+    const files = site({ missing: "warn", cache: false });
+    for (const name of ["css/gone.css", "js/gone.js", "css/gone.css", "js/gone.js"]) files.url(name);
+    expect(warn.mock.calls.map(([message]) => message)).toEqual([
+      `Static file "css/gone.css" was not found; searched ${root}. Check the name, or add the folder that holds it to \`roots\`.`,
+      `Static file "js/gone.js" was not found; searched ${root}. Check the name, or add the folder that holds it to \`roots\`.`,
+    ]);
+  });
+
   test("missing: warn, the file appearing later gets its hash", () => {
     vi.spyOn(process, "emitWarning").mockImplementation(() => {});
     const dir = tempRoot({});
