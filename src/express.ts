@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
 import send from "send";
 import { StaticFileError } from "./core/errors.js";
-import { sameSignature, signatureOf } from "./core/hash.js";
+import { FILE_GONE, sameSignature, signatureOf } from "./core/hash.js";
 import type { Manifest } from "./core/manifest.js";
 import { encodePath, hashInQuery, parseName, unhashPath } from "./core/names.js";
 import type { StaticFilesOptions } from "./core/options.js";
@@ -274,8 +274,7 @@ async function fileStats(file: string): Promise<Stats | undefined> {
     const stats = await stat(file);
     return stats.isFile() ? stats : undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG") return undefined;
+    if (FILE_GONE.has((error as NodeJS.ErrnoException).code ?? "")) return undefined;
     throw error;
   }
 }

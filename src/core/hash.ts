@@ -12,6 +12,9 @@ export type IntegrityAlgorithm = (typeof INTEGRITY_ALGORITHMS)[number];
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait forever for a writer. Regular files ignore it.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
+/** Error codes that mean "no file at this path" (not "a file that cannot be read"): look in the next root. */
+export const FILE_GONE: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
+
 /** Read size: hashing a file of any size holds at most this much of it in memory. */
 export const CHUNK_SIZE = 256 * 1024;
 // One buffer for every synchronous read: the render path never runs two hashes at once.

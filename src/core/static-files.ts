@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StaticFileError } from "./errors.js";
-import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, sameStats, signatureOf, type FileDigests, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
+import { digestFile, FILE_GONE, INTEGRITY_ALGORITHMS, sameSignature, sameStats, signatureOf, type FileDigests, type FileSignature, type IntegrityAlgorithm } from "./hash.js";
 import { readManifest, type Manifest } from "./manifest.js";
 import { appendQueryAndFragment, encodePath, hashedPath, hashInQuery, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
 import { DEFAULT_CACHE_MAX, resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
@@ -31,7 +31,6 @@ export interface Lookup {
   readonly url: string;
 }
 
-const FILE_GONE = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
 // What a file that exists but cannot be hashed needs, by error code.
 const UNREADABLE_FIX: Record<string, string> = {
   EACCES: "give the server's user read access to it, or remove it from the roots",

@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { StaticFileError } from "./errors.js";
-import type { FileDigests } from "./hash.js";
+import { FILE_GONE, type FileDigests } from "./hash.js";
 import { parseName } from "./names.js";
 import { digestBatch, WORKER_MARK, type WarmBatch, type WarmDigest } from "./warm-worker.js";
 
@@ -31,8 +31,6 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_FILES = 64;
 // Batches each worker holds at once, so it never waits for the next one.
 const IN_FLIGHT = 2;
-// As the synchronous path: these mean "not in this root, look in the next".
-const FILE_GONE = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
 
 /**
  * Every file of the roots that a name leads to, the first root winning. An entry a name leads to but
