@@ -137,7 +137,7 @@ export class StaticFiles {
     }
     if (this.manifestData || this.manifestStale) return this.manifestLookup(parsed);
     const entry = this.fileEntry(parsed);
-    if (!entry) return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(baseUrl + encodePath(parsed.path), parsed.query, parsed.fragment) };
+    if (!entry) return this.withoutFile(parsed);
     const hash = entry.hex.slice(0, accuracy);
     const url =
       mode === "query"
@@ -293,6 +293,11 @@ export class StaticFiles {
     return undefined;
   }
 
+  /** A missing file under warn/ignore: its URL as written, without a hash. */
+  private withoutFile(parsed: ParsedName): Lookup {
+    return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(this.options.baseUrl + encodePath(parsed.path), parsed.query, parsed.fragment) };
+  }
+
   private directoryError(parsed: ParsedName, what: string): StaticFileError {
     return new StaticFileError(
       "STATIC_INVALID_NAME",
@@ -331,7 +336,7 @@ export class StaticFiles {
     const stored = manifest.paths.get(parsed.path);
     if (stored === undefined) {
       this.missing(parsed, `Static file ${JSON.stringify(parsed.path)} is not in the manifest ${this.options.manifest}: run \`static-hash collect\` again after adding it, or check the name.`);
-      return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(baseUrl + encodePath(parsed.path), parsed.query, parsed.fragment) };
+      return this.withoutFile(parsed);
     }
     const queryAt = stored.indexOf("?");
     const storedPath = queryAt === -1 ? stored : stored.slice(0, queryAt);
