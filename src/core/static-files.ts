@@ -53,8 +53,8 @@ export class StaticFiles {
   // Raw name -> URL, for repeated calls with watch off; cleared with the cache.
   private readonly urls: Map<string, string> | undefined;
   private readonly warned = new Set<string>();
+  // With the `manifest` option: the manifest read, `undefined` until it is (re)read on next use.
   private manifestData: Manifest | undefined;
-  private manifestStale = false;
 
   constructor(options?: StaticFilesOptions) {
     this.options = resolveOptions(options);
@@ -104,7 +104,7 @@ export class StaticFiles {
     }
     const parsed = parseName(name);
     if (parsed.directory) throw this.directoryError(parsed, "integrity");
-    const entry = this.manifestData || this.manifestStale ? this.manifestEntry(parsed, algorithm) : this.fileEntry(parsed, algorithm);
+    const entry = this.options.manifest ? this.manifestEntry(parsed, algorithm) : this.fileEntry(parsed, algorithm);
     if (!entry) return "";
     const known = entry.integrity.get(algorithm);
     if (known !== undefined) return known;
@@ -135,7 +135,7 @@ export class StaticFiles {
       const path = parsed.path === "" ? "" : encodePath(parsed.path) + "/";
       return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(baseUrl + path, parsed.query, parsed.fragment) };
     }
-    if (this.manifestData || this.manifestStale) return this.manifestLookup(parsed);
+    if (this.options.manifest) return this.manifestLookup(parsed);
     const entry = this.fileEntry(parsed);
     if (!entry) return this.withoutFile(parsed);
     const hash = entry.hex.slice(0, accuracy);
@@ -157,7 +157,7 @@ export class StaticFiles {
       return;
     }
     this.generation++;
-    if (this.options.manifest) this.manifestStale = true;
+    this.manifestData = undefined;
   }
 
   /**
@@ -191,7 +191,7 @@ export class StaticFiles {
 
   /** The manifest in use, or `undefined` without the `manifest` option. */
   get manifest(): Manifest | undefined {
-    return this.manifestData || this.manifestStale ? this.currentManifest() : undefined;
+    return this.options.manifest ? this.currentManifest() : undefined;
   }
 
   private cacheKey(path: string): string {
@@ -310,24 +310,17 @@ export class StaticFiles {
 
   private currentManifest(): Manifest {
     const file = this.options.manifest!;
-    let manifest = this.manifestData;
-    if (manifest && this.options.watch) {
+    if (this.manifestData && this.options.watch) {
       let stats;
       try {
         stats = statSync(file, { throwIfNoEntry: false });
       } catch {
         // Reading it again reports why it cannot be read, as STATIC_MANIFEST.
       }
-      if (!stats || !sameSignature(signatureOf(stats), manifest.signature)) manifest = undefined;
+      if (!stats || !sameSignature(signatureOf(stats), this.manifestData.signature)) this.manifestData = undefined;
     }
-    if (!manifest || this.manifestStale) {
-      this.manifestData = undefined;
-      this.manifestStale = true;
-      manifest = readManifest(file);
-      this.manifestData = manifest;
-      this.manifestStale = false;
-    }
-    return manifest;
+    // A read that throws leaves it undefined: the next use tries again.
+    return (this.manifestData ??= readManifest(file));
   }
 
   private manifestLookup(parsed: ParsedName): Lookup {
