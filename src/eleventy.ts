@@ -143,7 +143,7 @@ function watchTarget(root: string): string {
 async function writeHashedCopies(files: StaticFiles, output: string): Promise<void> {
   const target = join(resolve(output), urlPathOf(files.baseUrl));
   const sources = findSourceFiles(files.roots, (folder, error) => {
-    throw new Error(`static-hash cannot list ${folder} to write the hashed copies: ${(error as Error).message}`, { cause: error });
+    throw new Error(`static-hash cannot list ${folder} to write the hashed copies (${(error as Error).message}): give the build's user read access to it, or remove it from the roots.`, { cause: error });
   });
   for (const name of sources.keys()) {
     if (/[?#\\]/.test(name)) continue; // a name no template can ask for: `?` and `#` start a query or fragment
