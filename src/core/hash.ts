@@ -16,7 +16,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 export const FILE_GONE: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG"]);
 
 /** Read size: hashing a file of any size holds at most this much of it in memory. */
-export const CHUNK_SIZE = 1024 * 1024;
+export const CHUNK_SIZE = 256 * 1024;
 // One buffer for every synchronous read: the render path never runs two hashes at once.
 let chunk: Buffer | undefined;
 
