@@ -208,29 +208,37 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
   });
 });
 
+/**
+ * serveStatic over plain http on a new root holding `files`, with `onStat` run on every file `send`
+ * stats, after the stat and before send sees it: the moment an editor's save can land.
+ */
+async function serveWithStatHook(files: Record<string, string>, onStat: (file: string, stats: fs.Stats) => void) {
+  const root = fs.mkdtempSync(join(tmpdir(), "static-hash-stat-hook-"));
+  made.push(root);
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(join(root, name), content);
+  const serve = serveStatic(new StaticFiles({ roots: [root] }));
+  const server = createServer((req, res) => serve(req, res));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const stat = fs.stat;
+  vi.spyOn(fs, "stat").mockImplementation(((path: fs.PathLike, ...rest: unknown[]) => {
+    const callback = rest.pop() as (error: Error | null, stats?: fs.Stats) => void;
+    (stat as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, stats?: fs.Stats) => {
+      if (stats) onStat(String(path), stats);
+      callback(error, stats);
+    });
+  }) as typeof fs.stat);
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 describe("a file rewritten in place between send's stat and its read", () => {
   afterEach(() => vi.restoreAllMocks());
 
   test("empty when stat'ed, full when read: never more bytes than Content-Length, the next response on the socket intact", async () => {
-    const root = fs.mkdtempSync(join(tmpdir(), "static-hash-grow-"));
-    made.push(root);
-    const file = join(root, "app.css");
-    fs.writeFileSync(file, "");
-    fs.writeFileSync(join(root, "other.css"), "foo");
-    const serve = serveStatic(new StaticFiles({ roots: [root] }));
-    const server = createServer((req, res) => serve(req, res));
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const port = (server.address() as AddressInfo).port;
     // The editor's save lands right after send's stat of the empty file: send (and serve-static) then read one byte.
-    const stat = fs.stat;
-    vi.spyOn(fs, "stat").mockImplementation(((path: fs.PathLike, ...rest: unknown[]) => {
-      const callback = rest.pop() as (error: Error | null, stats?: fs.Stats) => void;
-      (stat as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, stats?: fs.Stats) => {
-        if (String(path) === file && stats?.size === 0) fs.writeFileSync(file, "now full");
-        callback(error, stats);
-      });
-    }) as typeof fs.stat);
+    const { server, port } = await serveWithStatHook({ "app.css": "", "other.css": "foo" }, (file, stats) => {
+      if (file.endsWith("app.css") && stats.size === 0) fs.writeFileSync(file, "now full");
+    });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string) =>
       new Promise<{ status: number; length: number; body: string } | Error>((resolve) => {
@@ -259,25 +267,10 @@ describe("a file rewritten in place between send's stat and its read", () => {
   });
 
   test("full when stat'ed, shorter when read: the response is cut, never ended short of Content-Length", async () => {
-    const root = fs.mkdtempSync(join(tmpdir(), "static-hash-shrink-"));
-    made.push(root);
-    const file = join(root, "app.css");
-    fs.writeFileSync(file, "foo");
-    fs.writeFileSync(join(root, "other.css"), "bar");
-    const serve = serveStatic(new StaticFiles({ roots: [root] }));
-    const server = createServer((req, res) => serve(req, res));
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const port = (server.address() as AddressInfo).port;
     // The editor's save truncates the file right after send's stat: send declares 3 bytes and reads 1.
-    const stat = fs.stat;
-    vi.spyOn(fs, "stat").mockImplementation(((path: fs.PathLike, ...rest: unknown[]) => {
-      const callback = rest.pop() as (error: Error | null, stats?: fs.Stats) => void;
-      (stat as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, stats?: fs.Stats) => {
-        if (String(path) === file && stats?.size === 3) fs.writeFileSync(file, "f");
-        callback(error, stats);
-      });
-    }) as typeof fs.stat);
+    const { server, port } = await serveWithStatHook({ "app.css": "foo", "other.css": "bar" }, (file, stats) => {
+      if (file.endsWith("app.css") && stats.size === 3) fs.writeFileSync(file, "f");
+    });
     try {
       // Two pipelined requests on one connection: a short first body would swallow the start of the second response.
       const socket = connect(port, "127.0.0.1");
