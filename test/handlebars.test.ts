@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import express from "express";
@@ -12,29 +10,24 @@ import hbs from "hbs";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { StaticFileError, StaticFiles } from "../src/index.js";
 import { registerStatic, type RegisterStaticOptions } from "../src/handlebars.js";
+import { engineSite, type EngineSite } from "./engine-site.js";
 import { writeTree } from "./temp-folders.js";
 
 const FOO = "0beec7"; // sha1("foo")[:6]
 const BAR = "62cdb7"; // sha1("bar")[:6]
 const integrityOf = (content: string, algorithm = "sha384") => `${algorithm}-${createHash(algorithm).update(content).digest("base64")}`;
 
-let dir: string;
 let root: string;
 let views: string;
 let files: StaticFiles;
 
+let site: EngineSite;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "static-hash-handlebars-"));
-  root = join(dir, "static");
-  views = join(dir, "views");
-  writeTree(root, { "css/app.css": "foo", "css/print.css": "bar", "js/app.js": "foo", "a&b.css": "foo" });
-  mkdirSync(views);
-  files = new StaticFiles({ roots: [root], watch: false });
+  site = engineSite("handlebars");
+  ({ root, views, files } = site);
 });
 
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => site.remove());
 
 /** A fresh isolated instance with the helpers on it. */
 function instance(options?: RegisterStaticOptions): typeof Handlebars {

@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import express from "express";
@@ -9,6 +7,7 @@ import nunjucks from "nunjucks";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { StaticFileError, StaticFiles } from "../src/index.js";
 import { angleTags, EXTENSION_NAME, StaticExtension, useStatic } from "../src/nunjucks.js";
+import { engineSite, type EngineSite } from "./engine-site.js";
 import { writeTree } from "./temp-folders.js";
 
 const FOO = "0beec7"; // sha1("foo")[:6]
@@ -20,18 +19,13 @@ let root: string;
 let views: string;
 let files: StaticFiles;
 
+let site: EngineSite;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "static-hash-nunjucks-"));
-  root = join(dir, "static");
-  views = join(dir, "views");
-  writeTree(root, { "css/app.css": "foo", "css/print.css": "bar", "js/app.js": "foo", "a&b.css": "foo" });
-  mkdirSync(views);
-  files = new StaticFiles({ roots: [root], watch: false });
+  site = engineSite("nunjucks");
+  ({ dir, root, views, files } = site);
 });
 
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => site.remove());
 
 /** Writes templates into the views folder; returns the path of the first. */
 function writeViews(templates: Record<string, string>): string {
