@@ -1,9 +1,10 @@
 import { isUtf8 } from "node:buffer";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { readdir, readFile, rm, rmdir } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFile, rm, rmdir } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
 import { digestFile, hashBytes } from "../core/hash.js";
 import { hashedPath } from "../core/names.js";
+import { isLink, linkOnTheWay, ownEntries, type LinkOnTheWay } from "../fs/confine.js";
 import { findSourceFiles, type SourceFile } from "./find-files.js";
 import { findCssReferences, findJsReferences, replaceReferences, type Reference } from "./find-references.js";
 import { componentsInDependencyOrder } from "./graph.js";
@@ -12,6 +13,7 @@ import {
   manifestShadowed,
   nameClash,
   notUtf8,
+  linkInOutput,
   referenceNotFound,
   referenceOutsideRoots,
   unreadable,
@@ -160,7 +162,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   });
   const failed = (target: string, error: unknown) => {
     plan.discard();
-    problems.push(writeFailed(target, error));
+    if (error instanceof LinksInOutput) for (const link of error.links) problems.push(linkInOutput(link.path, link.target));
+    else problems.push(writeFailed(target, error));
     return finish(undefined);
   };
   try {
@@ -292,7 +295,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const manifest = manifestOf(paths, algorithm, accuracy);
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
   try {
-    const previous = await readFile(manifestFile, "utf8").catch(() => undefined);
+    const previous = isLink(manifestFile) ? undefined : await readFile(manifestFile, "utf8").catch(() => undefined);
     if (previous === manifestText) stats.unchanged++;
     else {
       writeFileAtomicSync(manifestFile, Buffer.from(manifestText));
@@ -336,6 +339,9 @@ class WritePlan {
   readonly #upToDate = new Map<string, boolean>();
   /** Name -> temporary copy made as the file was read, not yet planned. */
   readonly #copiedAsRead = new Map<string, string>();
+  /** Symbolic links found on the way to a folder written into: the plan refuses to write. */
+  readonly #links = new Map<string, LinkOnTheWay>();
+  readonly #linkChecks = new Map<string, LinkOnTheWay | null>();
   #madeUpTo = 0;
   #writtenUpTo = 0;
   /** How many copies were shared out: later ones are done on this thread. */
@@ -355,8 +361,8 @@ class WritePlan {
     const candidates: { target: string; hex: string }[] = [];
     for (const output of outputs) {
       const target = outputPath(this.out, output.name);
-      if (!mayExist(dirname(target), this.#folderExisted)) continue;
-      const stats = statSync(target, { throwIfNoEntry: false });
+      if (this.#confine(dirname(target)) || !mayExist(dirname(target), this.#folderExisted)) continue;
+      const stats = lstatSync(target, { throwIfNoEntry: false });
       if (stats?.isFile() && stats.size === output.size) candidates.push({ target, hex: output.hex });
       else this.#upToDate.set(target, false);
     }
@@ -370,7 +376,7 @@ class WritePlan {
   copyAsRead(name: string): string | undefined {
     const target = outputPath(this.out, name);
     const folder = dirname(target);
-    if (mayExist(folder, this.#folderExisted)) return undefined;
+    if (this.#confine(folder) || mayExist(folder, this.#folderExisted)) return undefined;
     const temp = tempNameFor(target);
     this.folders.add(folder);
     this.#copiedAsRead.set(name, temp);
@@ -380,6 +386,7 @@ class WritePlan {
   add(output: Output): void {
     const target = outputPath(this.out, output.name);
     const folder = dirname(target);
+    if (this.#confine(folder)) return;
     const copiedAsRead = this.#copiedAsRead.get(output.name);
     if (copiedAsRead !== undefined && output.from === output.name) {
       this.stats.written++;
@@ -418,12 +425,20 @@ class WritePlan {
 
   /** Creates the folders added since the last call, remembering the ones this run created. */
   makeFolders(): void {
+    if (this.#links.size > 0) throw new LinksInOutput([...this.#links.values()]);
     const folders = [...this.folders];
     for (const folder of folders.slice(this.#madeUpTo)) {
       const created = mkdirSync(folder, { recursive: true });
       if (created !== undefined) this.#created.push(created);
     }
     this.#madeUpTo = folders.length;
+  }
+
+  /** True when a symbolic link lies between `out` and `folder`: noted, and nothing is written. */
+  #confine(folder: string): boolean {
+    const link = linkOnTheWay(this.out, folder, this.#linkChecks);
+    if (link) this.#links.set(link.path, link);
+    return link !== undefined;
   }
 
   /** The copies planned so far, for both threads; copies added later are done by `writeOnThisThread`. */
@@ -454,6 +469,13 @@ class WritePlan {
       if (also) rmSync(also.spare, { force: true });
     }
     for (const folder of this.#created.reverse()) rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Thrown by `WritePlan.makeFolders` when a folder to write into lies behind a symbolic link. */
+class LinksInOutput extends Error {
+  constructor(readonly links: readonly LinkOnTheWay[]) {
+    super(`symbolic links inside the output folder: ${links.map((link) => link.path).join(", ")}`);
   }
 }
 
@@ -562,7 +584,7 @@ function manifestOf(paths: Record<string, string>, algorithm: CollectSettings["a
 
 /** True when `target` already holds the output's content (same size, same digest): it is not rewritten. */
 function holds(target: string, output: Output, algorithm: CollectSettings["algorithm"]): boolean {
-  const stats = statSync(target, { throwIfNoEntry: false });
+  const stats = lstatSync(target, { throwIfNoEntry: false });
   if (!stats?.isFile() || stats.size !== output.size) return false;
   try {
     return digestFile(target, [algorithm]).digests.get(algorithm)!.toString("hex") === output.hex;
@@ -571,16 +593,16 @@ function holds(target: string, output: Output, algorithm: CollectSettings["algor
   }
 }
 
-/** `--clear`: removes every file of `out` not in `keep` (old hashed copies, files gone from the roots), then empty folders. */
+/**
+ * `--clear`: removes every file of `out` not in `keep` (old hashed copies, files gone from the roots),
+ * then empty folders. A symbolic link is removed as a link: what it points at is never touched.
+ */
 async function removeOthers(out: string, keep: ReadonlySet<string>): Promise<number> {
-  const entries = await readdir(out, { recursive: true, withFileTypes: true });
   const emptied: string[] = [];
   let removed = 0;
-  for (const entry of entries) {
-    const path = join(entry.parentPath, entry.name);
-    const name = relative(out, path).split(sep).join("/");
-    if (entry.isDirectory()) emptied.push(path);
-    else if (!keep.has(name) && !entry.name.endsWith(TEMP_SUFFIX)) {
+  for (const { name, path, kind } of ownEntries(out)) {
+    if (kind === "folder") emptied.push(path);
+    else if (!keep.has(name) && !name.endsWith(TEMP_SUFFIX)) {
       await rm(path, { force: true });
       removed++;
     }

@@ -16,7 +16,9 @@ export type CollectProblemCode =
   /** A root file named like the manifest, which the manifest replaces. */
   | "MANIFEST_SHADOWED"
   /** A copy or the manifest that cannot be written. */
-  | "WRITE_FAILED";
+  | "WRITE_FAILED"
+  /** A symbolic link inside the output folder where a file would be written through it. */
+  | "LINK_IN_OUTPUT";
 
 /** Something `collect` has to say about a file: an error stops the collect, a warning does not. */
 export interface CollectProblem {
@@ -126,5 +128,13 @@ export function writeFailed(target: string, error: unknown): CollectProblem {
     severity: "error",
     code: "WRITE_FAILED",
     message: `${target} cannot be written (${reason}): check that the output folder is writable and has room; staticfiles.json was left as it was.`,
+  };
+}
+
+export function linkInOutput(path: string, target: string): CollectProblem {
+  return {
+    severity: "error",
+    code: "LINK_IN_OUTPUT",
+    message: `${path} is a symbolic link (to ${target}) inside the output folder: collect never writes through a link. Remove it (or make it a real folder) and run again; nothing was written.`,
   };
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { copyFile, mkdir, open, readdir, rename, rm } from "node:fs/promises";
-import { dirname, join, sep } from "node:path";
+import { copyFile, mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname, sep } from "node:path";
+import { ownEntries } from "../fs/confine.js";
 
 /** Every temporary file ends with this, so a crash's leftovers are recognisable (and removed by the next run). */
 export const TEMP_SUFFIX = ".static-hash-tmp";
@@ -119,17 +120,13 @@ export async function syncFolder(folder: string): Promise<void> {
 
 /** Removes temporary files under `folder` left by runs that died (their process is gone); call before writing. Returns how many. */
 export async function removeStaleTempFiles(folder: string): Promise<number> {
-  let entries;
-  try {
-    entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  } catch {
-    return 0;
-  }
   let removed = 0;
-  for (const entry of entries) {
-    const match = TEMP_NAME.exec(entry.name);
-    if (!match || !entry.isFile() || processAlive(Number(match[1]))) continue;
-    await rm(join(entry.parentPath, entry.name), { force: true });
+  // Never through a link: a temporary name behind one belongs to another folder.
+  for (const entry of ownEntries(folder)) {
+    const base = entry.name.slice(entry.name.lastIndexOf("/") + 1);
+    const match = TEMP_NAME.exec(base);
+    if (!match || entry.kind !== "file" || processAlive(Number(match[1]))) continue;
+    await rm(entry.path, { force: true });
     removed++;
   }
   return removed;
