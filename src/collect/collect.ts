@@ -4,6 +4,7 @@ import { readFile, rm, rmdir } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { digestFile, hashBytes } from "../core/hash.js";
 import { hashedPath } from "../core/names.js";
+import { SOURCE_CHANGED } from "../fs/copy-verified.js";
 import { isLink, linkOnTheWay, ownEntries, type LinkOnTheWay } from "../fs/confine.js";
 import { findSourceFiles, type SourceFile } from "./find-files.js";
 import { findCssReferences, findJsReferences, replaceReferences, type Reference } from "./find-references.js";
@@ -16,6 +17,7 @@ import {
   linkInOutput,
   referenceNotFound,
   referenceOutsideRoots,
+  sourceChanged,
   unreadable,
   unreadableFolder,
   writeFailed,
@@ -163,6 +165,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const failed = (target: string, error: unknown) => {
     plan.discard();
     if (error instanceof LinksInOutput) for (const link of error.links) problems.push(linkInOutput(link.path, link.target));
+    else if ((error as NodeJS.ErrnoException).code === SOURCE_CHANGED) problems.push(sourceChanged((error as NodeJS.ErrnoException).path ?? target));
     else problems.push(writeFailed(target, error));
     return finish(undefined);
   };
@@ -275,7 +278,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     return true;
   });
   if (writing) return failed(writing.target, writing.error);
-  if (copied.failure) return failed(plan.copies[copied.failure.index].temp, copied.failure);
+  if (copied.failure) return failed(plan.copies[copied.failure.index].temp, { ...copied.failure, path: plan.copies[copied.failure.index].from });
   if (problems.some((problem) => problem.severity === "error")) {
     plan.discard();
     return finish(undefined);
@@ -417,7 +420,7 @@ class WritePlan {
     if (twin && twin.twin === undefined) this.#copyOf.set(output.name, Object.assign(twin, { twin: temp }));
     else if ("bytes" in output.content) this.writes.push({ temp, bytes: output.content.bytes });
     else {
-      const copy = { from: output.content.copyOf, temp, twin: undefined };
+      const copy = { from: output.content.copyOf, temp, twin: undefined, algorithm: this.algorithm, hex: output.hex };
       this.copies.push(copy);
       this.#copyOf.set(output.name, copy);
     }

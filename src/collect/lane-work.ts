@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { digestFile, hashBytes } from "../core/hash.js";
+import { copyVerifiedSync } from "../fs/copy-verified.js";
 import type { HashAlgorithm } from "../core/hash.js";
 
 /** What `collect` passes as `workerData`, so this module works only in the threads it starts. */
@@ -23,6 +24,9 @@ export interface CopyJob {
   readonly from: string;
   readonly temp: string;
   readonly twin: string | undefined;
+  /** The digest the copy must have: the one its names were made from. */
+  readonly algorithm: HashAlgorithm;
+  readonly hex: string;
 }
 /** Rename a temporary file to its final name; first give its bytes a second final name `also` that does not exist yet (`spare`: a temporary name, where hard links fail). */
 export interface RenameJob {
@@ -122,8 +126,8 @@ function digestJob({ path, scan, copyTo }: DigestJob, algorithm: HashAlgorithm):
 }
 
 /** Copies a file of the roots to its temporary name (and its twin). */
-export function copyJob({ from, temp, twin }: CopyJob): void {
-  copyFileSync(from, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+export function copyJob({ from, temp, twin, algorithm, hex }: CopyJob): void {
+  copyVerifiedSync(from, temp, algorithm, hex);
   if (twin === undefined) return;
   try {
     // Safe: a finished file is only ever replaced by a rename, never written in place.

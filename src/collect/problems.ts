@@ -18,7 +18,9 @@ export type CollectProblemCode =
   /** A copy or the manifest that cannot be written. */
   | "WRITE_FAILED"
   /** A symbolic link inside the output folder where a file would be written through it. */
-  | "LINK_IN_OUTPUT";
+  | "LINK_IN_OUTPUT"
+  /** A file of the roots that changed between being hashed and being copied. */
+  | "SOURCE_CHANGED";
 
 /** Something `collect` has to say about a file: an error stops the collect, a warning does not. */
 export interface CollectProblem {
@@ -136,5 +138,13 @@ export function linkInOutput(path: string, target: string): CollectProblem {
     severity: "error",
     code: "LINK_IN_OUTPUT",
     message: `${path} is a symbolic link (to ${target}) inside the output folder: collect never writes through a link. Remove it (or make it a real folder) and run again; nothing was written.`,
+  };
+}
+
+export function sourceChanged(path: string): CollectProblem {
+  return {
+    severity: "error",
+    code: "SOURCE_CHANGED",
+    message: `${path} changed while collect copied it, after its hash was taken: nothing was written under a name that does not match its bytes. Run collect again once the files stop changing.`,
   };
 }
