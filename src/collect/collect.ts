@@ -15,10 +15,13 @@ import {
   nameClash,
   notUtf8,
   linkInOutput,
+  nameNotUtf8,
+  nameTooLong,
   referenceNotFound,
   referenceOutsideRoots,
   sourceChanged,
   unreadable,
+  unexpected,
   unreadableFolder,
   writeFailed,
   type CollectProblem,
@@ -114,204 +117,227 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     return { ok: manifest !== undefined, manifest, manifestFile, problems, stats: { ...stats, durationMs: performance.now() - started } };
   };
 
-  const sources = findSourceFiles(settings.roots, (path, error) => problems.push(unreadableFolder(path, error)));
-  const shadowed = sources.get(MANIFEST_NAME);
-  if (shadowed) {
-    problems.push(manifestShadowed(MANIFEST_NAME, shadowed.path));
-    sources.delete(MANIFEST_NAME);
-  }
-  stats.files = sources.size;
-  const folders = folderNames(sources.keys());
+  // Any error not foreseen below still ends as a problem, with what the run wrote removed.
+  const written: { plan?: WritePlan } = {};
+  const run = async (): Promise<CollectResult> => {
+    const sources = findSourceFiles(
+      settings.roots,
+      (path, error) => problems.push(unreadableFolder(path, error)),
+      (name, root) => problems.push(nameNotUtf8(name, root)),
+    );
+    const shadowed = sources.get(MANIFEST_NAME);
+    if (shadowed) {
+      problems.push(manifestShadowed(MANIFEST_NAME, shadowed.path));
+      sources.delete(MANIFEST_NAME);
+    }
+    stats.files = sources.size;
+    const folders = folderNames(sources.keys());
 
-  // Read: digest every file; parse the references of CSS and JS. The main thread takes the
-  // stylesheets first; the other files are shared with a worker thread.
-  for (const source of sources.values()) stats.bytes += source.size;
-  lane = new WorkLane(sources.size >= LANE_FILES || stats.bytes >= LANE_BYTES);
-  const rawHex = new Map<string, string>();
-  const parsed = new Map<string, Rewritable>();
-  const readProblems = new Map<string, CollectProblem>();
-  const readRewritable = (source: SourceFile, isCss: boolean) => {
-    const found: CollectProblem[] = [];
-    try {
-      const bytes = readFileSync(source.path);
-      rawHex.set(source.name, hashBytes(bytes, algorithm));
-      const file = parseRewritable(source, bytes, isCss, found);
-      if (file) parsed.set(source.name, file);
-    } catch (error) {
-      found.push(unreadable(source.name, source.path, error));
-    }
-    if (found.length > 0) readProblems.set(source.name, found[0]);
-  };
-  // Resolve every reference; report all the missing ones, not only the first.
-  const resolveProblems = new Map<string, CollectProblem[]>();
-  const resolveReferences = (file: Rewritable) => {
-    const found: CollectProblem[] = [];
-    const references = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, found) }));
-    parsed.set(file.source.name, { ...file, references });
-    if (found.length > 0) resolveProblems.set(file.source.name, found);
-  };
-  const shared: SourceFile[] = [];
-  const stylesheets: SourceFile[] = [];
-  for (const source of sources.values()) (CSS.test(source.name) ? stylesheets : shared).push(source);
-  // A file bound for a folder that does not exist yet is copied as it is read: one read for its
-  // hash and its copy (its temporary copy is removed again if the run fails).
-  await removeStaleTempFiles(out);
-  const plan = new WritePlan(out, algorithm, stats);
-  const jobs: DigestJob[] = shared.map((source) => {
-    const scan = JS.test(source.name);
-    // In query mode a script's original name may get rewritten content: only filename mode copies it as it is.
-    return { path: source.path, scan, copyTo: mode === "filename" || !scan ? plan.copyAsRead(source.name) : undefined };
-  });
-  const failed = (target: string, error: unknown) => {
-    plan.discard();
-    if (error instanceof LinksInOutput) for (const link of error.links) problems.push(linkInOutput(link.path, link.target));
-    else if ((error as NodeJS.ErrnoException).code === SOURCE_CHANGED) problems.push(sourceChanged((error as NodeJS.ErrnoException).path ?? target));
-    else problems.push(writeFailed(target, error));
-    return finish(undefined);
-  };
-  try {
-    plan.makeFolders();
-  } catch (error) {
-    return failed(out, error);
-  }
-  let done = 0;
-  const digested = await lane.run({ kind: "digest", algorithm, jobs }, () => {
-    for (const source of stylesheets) {
-      readRewritable(source, true);
-      onProgress?.({ phase: "read", done: ++done, total: sources.size });
-    }
-    for (const file of parsed.values()) resolveReferences(file);
-    return true;
-  });
-  for (const [index, result] of digested.digests) {
-    const source = shared[index];
-    if ("code" in result) {
-      if (result.writing) return failed(jobs[index].copyTo!, result);
-      readProblems.set(source.name, unreadable(source.name, source.path, result));
-    }
-    else if (result.sourceMap) {
-      readRewritable(source, false); // read again: only scripts with a source map comment
-      const file = parsed.get(source.name);
-      if (file) resolveReferences(file);
-    }
-    else rawHex.set(source.name, result.hex);
-  }
-  onProgress?.({ phase: "read", done: sources.size, total: sources.size });
-  // Problems and rewritable files in name order, as one thread would have found them.
-  const rewritable = new Map<string, Rewritable>();
-  for (const name of sources.keys()) {
-    const problem = readProblems.get(name);
-    if (problem) problems.push(problem);
-    const file = parsed.get(name);
-    if (file) rewritable.set(name, file);
-  }
-  for (const name of rewritable.keys()) problems.push(...(resolveProblems.get(name) ?? []));
-
-  // Write: every copy under a temporary name, all made durable in one step, then renamed into
-  // place; the manifest last, so a crash leaves the previous manifest naming files that exist.
-  // The copies of files without references are planned first: the worker thread copies them
-  // while the main thread resolves and rewrites the stylesheets (on an error they are removed).
-  const early = new Map<string, Output>();
-  if (!problems.some((problem) => problem.severity === "error")) {
-    for (const source of sources.values()) {
-      const hex = rawHex.get(source.name);
-      if (hex === undefined || rewritable.has(source.name)) continue;
-      const original = plainOutput(source, hex);
-      const planned = mode === "query" ? [original] : [original, { ...original, name: hashedPath(source.name, hex.slice(0, accuracy)), sameAs: source.name }];
-      for (const output of planned) {
-        if (early.has(output.name)) continue; // a clash: reported with the others below
-        early.set(output.name, output);
+    // Read: digest every file; parse the references of CSS and JS. The main thread takes the
+    // stylesheets first; the other files are shared with a worker thread.
+    for (const source of sources.values()) stats.bytes += source.size;
+    lane = new WorkLane(sources.size >= LANE_FILES || stats.bytes >= LANE_BYTES);
+    const rawHex = new Map<string, string>();
+    const parsed = new Map<string, Rewritable>();
+    const readProblems = new Map<string, CollectProblem>();
+    const readRewritable = (source: SourceFile, isCss: boolean) => {
+      const found: CollectProblem[] = [];
+      try {
+        const bytes = readFileSync(source.path);
+        rawHex.set(source.name, hashBytes(bytes, algorithm));
+        const file = parseRewritable(source, bytes, isCss, found);
+        if (file) parsed.set(source.name, file);
+      } catch (error) {
+        found.push(unreadable(source.name, source.path, error));
       }
-    }
-    await plan.checkExisting(early.values(), lane);
-    for (const output of early.values()) plan.add(output);
-  }
-  try {
-    plan.makeFolders();
-  } catch (error) {
-    return failed(out, error);
-  }
-
-  const paths: Record<string, string> = {};
-  const outputs = new Map<string, Output>();
-  let writing: { target: string; error: unknown } | undefined;
-  const copied = await lane.run({ kind: "copy", jobs: plan.shareCopies() }, () => {
-    if (problems.some((problem) => problem.severity === "error")) return false;
-
-    const { hashes, contents } = hashInDependencyOrder(rewritable, rawHex, settings);
-    const addOutput = (output: Output) => {
-      const existing = outputs.get(output.name);
-      if (existing && existing.hex !== output.hex) problems.push(nameClash(output.name, existing.from, output.from));
-      else outputs.set(output.name, output);
+      if (found.length > 0) readProblems.set(source.name, found[0]);
     };
-    for (const source of sources.values()) {
-      const { name } = source;
-      const hash = hashes.get(name)!;
-      const rewritten = contents.get(name);
-      const original: Output = rewritten
-        ? { name, content: { bytes: rewritable.get(name)!.bytes }, size: rewritable.get(name)!.bytes.length, hex: rawHex.get(name)!, from: name }
-        : plainOutput(source, rawHex.get(name)!);
-      const served: Output = rewritten
-        ? { name, content: { bytes: rewritten.bytes }, size: rewritten.bytes.length, hex: rewritten.hex, from: name }
-        : original;
-      if (rewritten) stats.references += rewritten.count;
-      if (mode === "query") {
-        paths[name] = `${name}?${hash}`;
-        addOutput(served);
-      } else {
-        paths[name] = hashedPath(name, hash);
-        addOutput(original);
-        addOutput({ ...served, name: paths[name], sameAs: served === original ? name : undefined });
-      }
-    }
-    if (problems.some((problem) => problem.severity === "error")) return false;
-
+    // Resolve every reference; report all the missing ones, not only the first.
+    const resolveProblems = new Map<string, CollectProblem[]>();
+    const resolveReferences = (file: Rewritable) => {
+      const found: CollectProblem[] = [];
+      const references = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, found) }));
+      parsed.set(file.source.name, { ...file, references });
+      if (found.length > 0) resolveProblems.set(file.source.name, found);
+    };
+    const shared: SourceFile[] = [];
+    const stylesheets: SourceFile[] = [];
+    for (const source of sources.values()) (CSS.test(source.name) ? stylesheets : shared).push(source);
+    // A file bound for a folder that does not exist yet is copied as it is read: one read for its
+    // hash and its copy (its temporary copy is removed again if the run fails).
+    await removeStaleTempFiles(out);
+    const plan = new WritePlan(out, algorithm, stats);
+    written.plan = plan;
+    const jobs: DigestJob[] = shared.map((source) => {
+      const scan = JS.test(source.name);
+      // In query mode a script's original name may get rewritten content: only filename mode copies it as it is.
+      return { path: source.path, scan, copyTo: mode === "filename" || !scan ? plan.copyAsRead(source.name) : undefined };
+    });
+    const failed = (target: string, error: unknown) => {
+      plan.discard();
+      if (error instanceof LinksInOutput) for (const link of error.links) problems.push(linkInOutput(link.path, link.target));
+      else if ((error as NodeJS.ErrnoException).code === SOURCE_CHANGED) problems.push(sourceChanged((error as NodeJS.ErrnoException).path ?? target));
+      else problems.push(writeFailed(target, error));
+      return finish(undefined);
+    };
     try {
-      for (const output of outputs.values()) if (early.get(output.name)?.hex !== output.hex) plan.add(output);
-      plan.removeUnplanned();
       plan.makeFolders();
-      plan.writeOnThisThread();
     } catch (error) {
-      writing = { target: out, error };
-      return false;
+      return failed(out, error);
     }
-    return true;
-  });
-  if (writing) return failed(writing.target, writing.error);
-  if (copied.failure) return failed(plan.copies[copied.failure.index].temp, { ...copied.failure, path: plan.copies[copied.failure.index].from });
-  if (problems.some((problem) => problem.severity === "error")) {
-    plan.discard();
+    let done = 0;
+    const digested = await lane.run({ kind: "digest", algorithm, jobs }, () => {
+      for (const source of stylesheets) {
+        readRewritable(source, true);
+        onProgress?.({ phase: "read", done: ++done, total: sources.size });
+      }
+      for (const file of parsed.values()) resolveReferences(file);
+      return true;
+    });
+    for (const [index, result] of digested.digests) {
+      const source = shared[index];
+      if ("code" in result) {
+        if (result.writing) return failed(jobs[index].copyTo!, result);
+        readProblems.set(source.name, unreadable(source.name, source.path, result));
+      }
+      else if (result.sourceMap) {
+        readRewritable(source, false); // read again: only scripts with a source map comment
+        const file = parsed.get(source.name);
+        if (file) resolveReferences(file);
+      }
+      else rawHex.set(source.name, result.hex);
+    }
+    onProgress?.({ phase: "read", done: sources.size, total: sources.size });
+    // Problems and rewritable files in name order, as one thread would have found them.
+    const rewritable = new Map<string, Rewritable>();
+    for (const name of sources.keys()) {
+      const problem = readProblems.get(name);
+      if (problem) problems.push(problem);
+      const file = parsed.get(name);
+      if (file) rewritable.set(name, file);
+    }
+    // One by one: a spread of 100,000+ arguments overflows the stack.
+    for (const name of rewritable.keys()) for (const problem of resolveProblems.get(name) ?? []) problems.push(problem);
+
+    // Write: every copy under a temporary name, all made durable in one step, then renamed into
+    // place; the manifest last, so a crash leaves the previous manifest naming files that exist.
+    // The copies of files without references are planned first: the worker thread copies them
+    // while the main thread resolves and rewrites the stylesheets (on an error they are removed).
+    const early = new Map<string, Output>();
+    if (!problems.some((problem) => problem.severity === "error")) {
+      for (const source of sources.values()) {
+        const hex = rawHex.get(source.name);
+        if (hex === undefined || rewritable.has(source.name)) continue;
+        const original = plainOutput(source, hex);
+        const planned = mode === "query" ? [original] : [original, { ...original, name: hashedPath(source.name, hex.slice(0, accuracy)), sameAs: source.name }];
+        for (const output of planned) {
+          // A clash or a name too long: reported with the others below.
+          if (early.has(output.name) || hashedNameTooLong(output.name)) continue;
+          early.set(output.name, output);
+        }
+      }
+      await plan.checkExisting(early.values(), lane);
+      for (const output of early.values()) plan.add(output);
+    }
+    try {
+      plan.makeFolders();
+    } catch (error) {
+      return failed(out, error);
+    }
+
+    const paths: Record<string, string> = {};
+    const outputs = new Map<string, Output>();
+    let writing: { target: string; error: unknown } | undefined;
+    const copied = await lane.run({ kind: "copy", jobs: plan.shareCopies() }, () => {
+      if (problems.some((problem) => problem.severity === "error")) return false;
+
+      const { hashes, contents } = hashInDependencyOrder(rewritable, rawHex, settings);
+      const addOutput = (output: Output) => {
+        const existing = outputs.get(output.name);
+        if (existing && existing.hex !== output.hex) problems.push(nameClash(output.name, existing.from, output.from));
+        else outputs.set(output.name, output);
+      };
+      for (const source of sources.values()) {
+        const { name } = source;
+        const hash = hashes.get(name)!;
+        const rewritten = contents.get(name);
+        const original: Output = rewritten
+          ? { name, content: { bytes: rewritable.get(name)!.bytes }, size: rewritable.get(name)!.bytes.length, hex: rawHex.get(name)!, from: name }
+          : plainOutput(source, rawHex.get(name)!);
+        const served: Output = rewritten
+          ? { name, content: { bytes: rewritten.bytes }, size: rewritten.bytes.length, hex: rewritten.hex, from: name }
+          : original;
+        if (rewritten) stats.references += rewritten.count;
+        if (mode === "query") {
+          paths[name] = `${name}?${hash}`;
+          addOutput(served);
+        } else {
+          paths[name] = hashedPath(name, hash);
+          const bytes = hashedNameTooLong(paths[name]);
+          if (bytes) {
+            problems.push(nameTooLong(name, paths[name].slice(paths[name].lastIndexOf("/") + 1), bytes));
+            continue;
+          }
+          addOutput(original);
+          addOutput({ ...served, name: paths[name], sameAs: served === original ? name : undefined });
+        }
+      }
+      if (problems.some((problem) => problem.severity === "error")) return false;
+
+      try {
+        for (const output of outputs.values()) if (early.get(output.name)?.hex !== output.hex) plan.add(output);
+        plan.removeUnplanned();
+        plan.makeFolders();
+        plan.writeOnThisThread();
+      } catch (error) {
+        writing = { target: out, error };
+        return false;
+      }
+      return true;
+    });
+    if (writing) return failed(writing.target, writing.error);
+    if (copied.failure) return failed(plan.copies[copied.failure.index].temp, { ...copied.failure, path: plan.copies[copied.failure.index].from });
+    if (problems.some((problem) => problem.severity === "error")) {
+      plan.discard();
+      return finish(undefined);
+    }
+    const total = outputs.size;
+    onProgress?.({ phase: "write", done: Math.floor(total / 2), total });
+    try {
+      await makeDurable(out, plan.renames.map(({ temp }) => temp));
+    } catch (error) {
+      return failed(out, error);
+    }
+    const renamed = await lane.run({ kind: "rename", jobs: plan.renames });
+    if (renamed.failure) return failed(plan.renames[renamed.failure.index].target, renamed.failure);
+    await makeDurable(out, [], plan.folders);
+    onProgress?.({ phase: "write", done: total, total });
+
+    const manifest = manifestOf(paths, algorithm, accuracy);
+    const manifestText = JSON.stringify(manifest, null, 2) + "\n";
+    try {
+      const previous = isLink(manifestFile) ? undefined : await readFile(manifestFile, "utf8").catch(() => undefined);
+      if (previous === manifestText) stats.unchanged++;
+      else {
+        writeFileAtomicSync(manifestFile, Buffer.from(manifestText));
+        await syncFolder(out);
+        stats.written++;
+      }
+    } catch (error) {
+      problems.push(writeFailed(manifestFile, error));
+      return finish(undefined);
+    }
+
+    if (settings.clear) stats.removed = await removeOthers(out, new Set([...outputs.keys(), MANIFEST_NAME]));
+    return finish(manifest);
+  };
+  try {
+    return await run();
+  } catch (error) {
+    written.plan?.discard();
+    problems.push(unexpected(error));
     return finish(undefined);
   }
-  const total = outputs.size;
-  onProgress?.({ phase: "write", done: Math.floor(total / 2), total });
-  try {
-    await makeDurable(out, plan.renames.map(({ temp }) => temp));
-  } catch (error) {
-    return failed(out, error);
-  }
-  const renamed = await lane.run({ kind: "rename", jobs: plan.renames });
-  if (renamed.failure) return failed(plan.renames[renamed.failure.index].target, renamed.failure);
-  await makeDurable(out, [], plan.folders);
-  onProgress?.({ phase: "write", done: total, total });
-
-  const manifest = manifestOf(paths, algorithm, accuracy);
-  const manifestText = JSON.stringify(manifest, null, 2) + "\n";
-  try {
-    const previous = isLink(manifestFile) ? undefined : await readFile(manifestFile, "utf8").catch(() => undefined);
-    if (previous === manifestText) stats.unchanged++;
-    else {
-      writeFileAtomicSync(manifestFile, Buffer.from(manifestText));
-      await syncFolder(out);
-      stats.written++;
-    }
-  } catch (error) {
-    problems.push(writeFailed(manifestFile, error));
-    return finish(undefined);
-  }
-
-  if (settings.clear) stats.removed = await removeOthers(out, new Set([...outputs.keys(), MANIFEST_NAME]));
-  return finish(manifest);
 }
 
 /** `join(out, name)` without normalising again: `out` is absolute and normal, and so are the names. */
@@ -319,6 +345,15 @@ function outputPath(out: string, name: string): string {
   if (sep !== "/") return join(out, name);
   return out.endsWith("/") ? out + name : `${out}/${name}`;
 }
+
+/** The bytes the last segment of `name` takes when that is more than a file name may have (255), else 0. */
+function hashedNameTooLong(name: string): number {
+  const last = name.slice(name.lastIndexOf("/") + 1);
+  if (last.length <= 85) return 0; // every UTF-16 unit takes at most 3 bytes
+  const bytes = Buffer.byteLength(last);
+  return bytes > NAME_BYTES ? bytes : 0;
+}
+const NAME_BYTES = 255;
 
 /** A file of the roots copied as it is. */
 function plainOutput(source: SourceFile, hex: string): Output {
@@ -464,14 +499,26 @@ class WritePlan {
     this.#copiedAsRead.clear();
   }
 
-  /** After a failure: removes every temporary file, and the folders this run created. */
+  /** After a failure: removes every temporary file, and the folders this run created. Never throws: the failure is what gets reported. */
   discard(): void {
-    for (const temp of this.#copiedAsRead.values()) rmSync(temp, { force: true });
+    const remove = (path: string, recursive = false) => {
+      try {
+        rmSync(path, { force: true, recursive });
+      } catch {
+        // left behind: removed by the next run, as a crash's leftovers are
+      }
+    };
+    for (const temp of this.#copiedAsRead.values()) remove(temp);
     for (const { temp, also } of this.renames) {
-      rmSync(temp, { force: true });
-      if (also) rmSync(also.spare, { force: true });
+      remove(temp);
+      if (also) remove(also.spare);
     }
-    for (const folder of this.#created.reverse()) rmSync(folder, { recursive: true, force: true });
+    for (const { temp } of this.writes) remove(temp);
+    for (const { temp, twin } of this.copies) {
+      remove(temp);
+      if (twin) remove(twin);
+    }
+    for (const folder of this.#created.reverse()) remove(folder, true);
   }
 }
 

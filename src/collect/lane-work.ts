@@ -190,9 +190,17 @@ export class WorkLane {
         worker.ref();
         worker.postMessage({ task, counter: counter.buffer });
       });
-    if (first && !first()) Atomics.store(counter, 0, task.jobs.length);
-    const mine = runShare(task, counter);
+    let thrown: { error: unknown } | undefined;
+    try {
+      if (first && !first()) Atomics.store(counter, 0, task.jobs.length);
+    } catch (error) {
+      // The worker stops at its next job, and is waited for: nothing it writes outlives the failure.
+      Atomics.store(counter, 0, task.jobs.length);
+      thrown = { error };
+    }
+    const mine = thrown ? { digests: [], failure: undefined } : runShare(task, counter);
     const theirs = await reply;
+    if (thrown) throw thrown.error;
     const digests = [...mine.digests, ...(theirs?.digests ?? [])];
     let failure = mine.failure ?? theirs?.failure;
     if (worker && theirs === undefined) {

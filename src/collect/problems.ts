@@ -20,7 +20,13 @@ export type CollectProblemCode =
   /** A symbolic link inside the output folder where a file would be written through it. */
   | "LINK_IN_OUTPUT"
   /** A file of the roots that changed between being hashed and being copied. */
-  | "SOURCE_CHANGED";
+  | "SOURCE_CHANGED"
+  /** A hashed name longer than the 255 bytes a file name may take. */
+  | "NAME_TOO_LONG"
+  /** A file or folder of the roots whose name is not valid UTF-8: not collected. */
+  | "NAME_NOT_UTF8"
+  /** An error collect did not expect: what the run wrote is removed. */
+  | "UNEXPECTED";
 
 /** Something `collect` has to say about a file: an error stops the collect, a warning does not. */
 export interface CollectProblem {
@@ -146,5 +152,32 @@ export function sourceChanged(path: string): CollectProblem {
     severity: "error",
     code: "SOURCE_CHANGED",
     message: `${path} changed while collect copied it, after its hash was taken: nothing was written under a name that does not match its bytes. Run collect again once the files stop changing.`,
+  };
+}
+
+export function nameTooLong(file: string, hashedName: string, bytes: number): CollectProblem {
+  return {
+    severity: "error",
+    code: "NAME_TOO_LONG",
+    message: `${file}: its hashed name ${hashedName} would take ${bytes} bytes, more than the 255 a file name may have: shorten the file's name.`,
+    file,
+  };
+}
+
+export function nameNotUtf8(file: string, root: string): CollectProblem {
+  return {
+    severity: "warning",
+    code: "NAME_NOT_UTF8",
+    message: `${file} in ${root} is not collected: its name is not valid UTF-8 (bytes shown escaped as \\xNN). Rename it to a UTF-8 name to collect it.`,
+    file,
+  };
+}
+
+export function unexpected(error: unknown): CollectProblem {
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return {
+    severity: "error",
+    code: "UNEXPECTED",
+    message: `collect stopped on an unexpected error (${what}): what this run wrote was removed and staticfiles.json was left as it was.`,
   };
 }

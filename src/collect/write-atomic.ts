@@ -44,11 +44,29 @@ export async function writeFileAtomic(file: string, content: Content): Promise<v
   }
 }
 
-/** The temporary name a file is written under before it is renamed to `file`. */
+/** The temporary name a file is written under before it is renamed to `file`: at most 122 bytes, whatever the script. */
 export function tempNameFor(file: string): string {
   // String slicing, not path.join: called for every file of a run, on a path that is already normal.
   const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf(sep));
-  return `${file.slice(0, slash + 1)}.${file.slice(slash + 1, slash + 81)}.${process.pid}-${counter++}${TEMP_SUFFIX}`;
+  return `${file.slice(0, slash + 1)}.${leadingBytes(file.slice(slash + 1), TEMP_NAME_BYTES)}.${process.pid}-${counter++}${TEMP_SUFFIX}`;
+}
+
+// The start of the name kept in a temporary name: with the process id, a counter and the suffix, far below 255 bytes.
+const TEMP_NAME_BYTES = 80;
+
+/** The longest start of `name` that takes at most `limit` bytes in UTF-8, never cutting a character in two. */
+function leadingBytes(name: string, limit: number): string {
+  if (name.length * 3 <= limit) return name; // every UTF-16 unit takes at most 3 bytes
+  let bytes = 0;
+  let end = 0;
+  while (end < name.length) {
+    const code = name.codePointAt(end)!;
+    const size = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    if (bytes + size > limit) break;
+    bytes += size;
+    end += code >= 0x10000 ? 2 : 1;
+  }
+  return name.slice(0, end);
 }
 
 /**
