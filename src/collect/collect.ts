@@ -177,7 +177,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       plan.discard();
       if (error instanceof LinksInOutput) for (const link of error.links) problems.push(linkInOutput(link.path, link.target));
       else if ((error as NodeJS.ErrnoException).code === SOURCE_CHANGED) problems.push(sourceChanged((error as NodeJS.ErrnoException).path ?? target));
-      else problems.push(writeFailed(target, error));
+      else if (typeof (error as NodeJS.ErrnoException).code === "string") problems.push(writeFailed(target, error));
+      else problems.push(unexpected(error)); // not the file system's: a bug, or a callback that threw
       return finish(undefined);
     };
     try {
@@ -248,6 +249,13 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     const paths: Record<string, string> = {};
     const outputs = new Map<string, Output>();
     let writing: { target: string; error: unknown } | undefined;
+    // The write phase advances per file: the files this thread writes, and the copies either thread made.
+    const writeProgress = { total: 0, base: 0, own: 0 };
+    const reportWrite = (ownFile = false) => {
+      if (ownFile) writeProgress.own++;
+      const done = writeProgress.base + writeProgress.own + lane!.completed();
+      onProgress?.({ phase: "write", done: Math.min(done, writeProgress.total), total: writeProgress.total });
+    };
     const copied = await lane.run({ kind: "copy", jobs: plan.shareCopies() }, () => {
       if (problems.some((problem) => problem.severity === "error")) return false;
 
@@ -288,13 +296,17 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
         for (const output of outputs.values()) if (early.get(output.name)?.hex !== output.hex) plan.add(output);
         plan.removeUnplanned();
         plan.makeFolders();
-        plan.writeOnThisThread();
+        // Up-to-date files and copies made as files were read count as written from the start.
+        writeProgress.total = outputs.size;
+        writeProgress.base = outputs.size - plan.renames.length + plan.copiedAsReadCount;
+        reportWrite();
+        plan.writeOnThisThread(reportWrite);
       } catch (error) {
         writing = { target: out, error };
         return false;
       }
       return true;
-    });
+    }, () => reportWrite());
     if (writing) return failed(writing.target, writing.error);
     if (copied.failure) return failed(plan.copies[copied.failure.index].temp, { ...copied.failure, path: plan.copies[copied.failure.index].from });
     if (problems.some((problem) => problem.severity === "error")) {
@@ -302,7 +314,6 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       return finish(undefined);
     }
     const total = outputs.size;
-    onProgress?.({ phase: "write", done: Math.floor(total / 2), total });
     try {
       await makeDurable(out, plan.renames.map(({ temp }) => temp));
     } catch (error) {
@@ -380,6 +391,8 @@ class WritePlan {
   /** Symbolic links found on the way to a folder written into: the plan refuses to write. */
   readonly #links = new Map<string, LinkOnTheWay>();
   readonly #linkChecks = new Map<string, LinkOnTheWay | null>();
+  /** Outputs whose temporary copy was made as the file was read. */
+  copiedAsReadCount = 0;
   #madeUpTo = 0;
   #writtenUpTo = 0;
   /** How many copies were shared out: later ones are done on this thread. */
@@ -428,6 +441,7 @@ class WritePlan {
     const copiedAsRead = this.#copiedAsRead.get(output.name);
     if (copiedAsRead !== undefined && output.from === output.name) {
       this.stats.written++;
+      this.copiedAsReadCount++;
       const rename: RenameJob = { temp: copiedAsRead, target };
       this.renames.push(rename);
       this.#renameOf.set(output.name, rename);
@@ -485,11 +499,17 @@ class WritePlan {
     return this.copies.slice();
   }
 
-  /** Writes the bytes added since the last call, and the copies added after the copies were shared out. */
-  writeOnThisThread(): void {
-    for (const { temp, bytes } of this.writes.slice(this.#writtenUpTo)) writeFileSync(temp, bytes, { flag: "wx" });
+  /** Writes the bytes added since the last call, and the copies added after the copies were shared out; `onFile(true)` follows each. */
+  writeOnThisThread(onFile: (ownFile: true) => void): void {
+    for (const { temp, bytes } of this.writes.slice(this.#writtenUpTo)) {
+      writeFileSync(temp, bytes, { flag: "wx" });
+      onFile(true);
+    }
     this.#writtenUpTo = this.writes.length;
-    for (const copy of this.copies.slice(this.#shared ?? 0)) copyJob(copy);
+    for (const copy of this.copies.slice(this.#shared ?? 0)) {
+      copyJob(copy);
+      onFile(true);
+    }
     this.#shared = this.copies.length;
   }
 

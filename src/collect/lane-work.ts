@@ -60,10 +60,10 @@ const WORKER_URL = new URL("./lane-work.js", import.meta.url);
 export const SOURCE_MAP_WORD = Buffer.from("sourceMappingURL");
 
 /**
- * Does jobs of `task` until the shared `counter` passes the end; a failed copy or rename moves
- * the counter past the end, so both threads stop.
+ * Does jobs of `task` until the shared `counter` (next job, jobs done) passes the end; a failed copy
+ * or rename moves the counter past the end, so both threads stop. `onJob` follows each job of this thread.
  */
-export function runShare(task: LaneTask, counter: Int32Array): LaneShare {
+export function runShare(task: LaneTask, counter: Int32Array, onJob?: () => void): LaneShare {
   const digests: [number, DigestResult][] = [];
   const total = task.jobs.length;
   for (let index = Atomics.add(counter, 0, 1); index < total; index = Atomics.add(counter, 0, 1)) {
@@ -71,6 +71,8 @@ export function runShare(task: LaneTask, counter: Int32Array): LaneShare {
       if (task.kind === "digest") digests.push([index, digestJob(task.jobs[index], task.algorithm)]);
       else if (task.kind === "copy") copyJob(task.jobs[index]);
       else renameJob(task.jobs[index]);
+      Atomics.add(counter, 1, 1);
+      onJob?.();
     } catch (error) {
       Atomics.store(counter, 0, total);
       const { code, message } = error as NodeJS.ErrnoException;
@@ -159,6 +161,7 @@ const NO_HARD_LINKS = new Set(["EXDEV", "EPERM", "ENOTSUP", "EOPNOTSUPP", "EMLIN
  */
 export class WorkLane {
   readonly #worker: Worker | undefined;
+  #counter: Int32Array | undefined;
   #online = false;
   #gone = false;
 
@@ -174,8 +177,9 @@ export class WorkLane {
    * Does every job of `task` on both threads. `first` is the main thread's own work, done before it
    * joins; when it returns false (it failed), the task stops.
    */
-  async run(task: LaneTask, first?: () => boolean): Promise<LaneShare> {
-    const counter = new Int32Array(new SharedArrayBuffer(4));
+  async run(task: LaneTask, first?: () => boolean, onJob?: () => void): Promise<LaneShare> {
+    const counter = new Int32Array(new SharedArrayBuffer(8));
+    this.#counter = counter;
     const worker = this.#gone ? undefined : this.#worker;
     const reply =
       worker &&
@@ -198,7 +202,7 @@ export class WorkLane {
       Atomics.store(counter, 0, task.jobs.length);
       thrown = { error };
     }
-    const mine = thrown ? { digests: [], failure: undefined } : runShare(task, counter);
+    const mine = thrown ? { digests: [], failure: undefined } : runShare(task, counter, onJob);
     const theirs = await reply;
     if (thrown) throw thrown.error;
     const digests = [...mine.digests, ...(theirs?.digests ?? [])];
@@ -215,6 +219,11 @@ export class WorkLane {
       }
     }
     return { digests, failure };
+  }
+
+  /** Jobs of the current (or last) task done so far, on both threads. */
+  completed(): number {
+    return this.#counter ? Atomics.load(this.#counter, 1) : 0;
   }
 
   /** Ends the worker; it exits in the background. */

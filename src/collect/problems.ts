@@ -174,7 +174,8 @@ export function nameNotUtf8(file: string, root: string): CollectProblem {
 }
 
 export function unexpected(error: unknown): CollectProblem {
-  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const what =
+    error instanceof Error ? `${error.name}: ${error.message}` : typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error);
   return {
     severity: "error",
     code: "UNEXPECTED",
