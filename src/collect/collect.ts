@@ -7,7 +7,7 @@ import { hashedPath } from "../core/names.js";
 import { SOURCE_CHANGED } from "../fs/copy-verified.js";
 import { isLink, linkOnTheWay, ownEntries, type LinkOnTheWay } from "../fs/confine.js";
 import { findSourceFiles, type SourceFile } from "./find-files.js";
-import { findCssReferences, findJsReferences, replaceReferences, type Reference } from "./find-references.js";
+import { ReferenceList } from "./reference-list.js";
 import { componentsInDependencyOrder } from "./graph.js";
 import { resolveCollectOptions, type CollectOptions, type CollectSettings } from "./options.js";
 import {
@@ -75,9 +75,8 @@ export interface CollectResult {
 interface Rewritable {
   readonly source: SourceFile;
   readonly bytes: Buffer;
-  readonly text: string;
-  readonly encoding: "utf8" | "latin1";
-  readonly references: readonly { readonly reference: Reference; readonly target: string | undefined }[];
+  /** Its references, resolved in place (`targets`). */
+  readonly references: ReferenceList;
 }
 
 /** One file to write under `out`. */
@@ -156,8 +155,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     const resolveProblems = new Map<string, CollectProblem[]>();
     const resolveReferences = (file: Rewritable) => {
       const found: CollectProblem[] = [];
-      const references = file.references.map(({ reference }) => ({ reference, target: resolveTarget(file.source.name, reference, sources, folders, settings, found) }));
-      parsed.set(file.source.name, { ...file, references });
+      resolveTargets(file, sources, folders, settings, found);
       if (found.length > 0) resolveProblems.set(file.source.name, found);
     };
     const shared: SourceFile[] = [];
@@ -553,7 +551,7 @@ class LinksInOutput extends Error {
 function parseRewritable(source: SourceFile, bytes: Buffer, isCss: boolean, problems: CollectProblem[]): Rewritable | undefined {
   // Every script reference is a source map comment: a script without the word has none to rewrite.
   if (!isCss && bytes.indexOf(SOURCE_MAP_WORD) === -1) return undefined;
-  let encoding: Rewritable["encoding"] = "utf8";
+  let encoding: "utf8" | "latin1" = "utf8";
   if (!isUtf8(bytes)) {
     if (isCss) {
       const offset = firstInvalidUtf8(bytes);
@@ -563,31 +561,45 @@ function parseRewritable(source: SourceFile, bytes: Buffer, isCss: boolean, prob
     // A script's source map comment is ASCII: latin1 keeps every other byte as it was.
     encoding = "latin1";
   }
-  const text = bytes.toString(encoding);
-  const references = (isCss ? findCssReferences(text) : findJsReferences(text)).map((reference) => ({ reference, target: undefined }));
+  const references = ReferenceList.scan(bytes, encoding, bytes.toString(encoding), isCss);
   // Without references the file is copied as it is, and hashed like any other file.
-  return references.length === 0 ? undefined : { source, bytes, text, encoding, references };
+  return references.count === 0 ? undefined : { source, bytes, references };
 }
 
-/** The name a reference leads to when it is a file of the roots; otherwise notes the problem, if any. */
-function resolveTarget(
-  referrer: string,
-  reference: Reference,
+/**
+ * Sets the name each reference of `file` leads to when it is a file of the roots; notes a problem
+ * for each one that leads outside the roots or to no file. A URL written many times is resolved once.
+ */
+function resolveTargets(
+  file: Rewritable,
   sources: ReadonlyMap<string, SourceFile>,
   folders: ReadonlySet<string>,
   settings: CollectSettings,
   problems: CollectProblem[],
-): string | undefined {
-  const target = resolveReference(reference.url, referrer, settings.baseUrl);
-  const where = { file: referrer, reference, severity: settings.missing === "warn" ? ("warning" as const) : ("error" as const) };
-  if (target.kind === "ignored") return undefined;
-  if (target.kind === "outside") {
-    problems.push(referenceOutsideRoots(where, target.path));
-    return undefined;
+): void {
+  const { references: list, source } = file;
+  const severity = settings.missing === "warn" ? ("warning" as const) : ("error" as const);
+  const resolved = new Map<string, ReturnType<typeof resolveReference>>();
+  let lines: number[] | undefined;
+  const lineStarts = () => (lines ??= list.lineStarts());
+  for (let i = 0; i < list.count; i++) {
+    const url = list.url(i);
+    let target = resolved.get(url);
+    if (target === undefined) {
+      target = resolveReference(url, source.name, settings.baseUrl);
+      resolved.set(url, target);
+    }
+    list.targets[i] = undefined;
+    if (target.kind === "ignored") continue;
+    if (target.kind === "outside") {
+      problems.push(referenceOutsideRoots({ file: source.name, reference: list.reference(i, lineStarts), severity }, target.path));
+    } else if (sources.has(target.name)) {
+      list.targets[i] = target.name;
+    } else {
+      const where = { file: source.name, reference: list.reference(i, lineStarts), severity };
+      problems.push(referenceNotFound(where, target.name, settings.roots, folders.has(target.name)));
+    }
   }
-  if (sources.has(target.name)) return target.name;
-  problems.push(referenceNotFound(where, target.name, settings.roots, folders.has(target.name)));
-  return undefined;
 }
 
 /**
@@ -606,23 +618,27 @@ function hashInDependencyOrder(
   const contents = new Map<string, { bytes: Buffer; hex: string; count: number }>();
 
   const render = (file: Rewritable) => {
-    let count = 0;
-    const text = replaceReferences(
-      file.text,
-      file.references.map(({ reference }) => reference),
-      (reference, index) => {
-        const target = file.references[index].target;
-        const hash = target === undefined ? undefined : hashes.get(target);
-        if (hash === undefined) return undefined;
-        count++;
-        return hashReference(reference.url, target!, hash, mode);
-      },
-    );
-    return { bytes: count === 0 ? file.bytes : Buffer.from(text, file.encoding), count };
+    const { references: list } = file;
+    // One replacement per URL written: a URL written many times leads to one target with one hash.
+    const replacements = new Map<string, Buffer>();
+    return list.render((index) => {
+      const target = list.targets[index];
+      const hash = target === undefined ? undefined : hashes.get(target);
+      if (hash === undefined) return undefined;
+      const url = list.url(index);
+      let replacement = replacements.get(url);
+      if (replacement === undefined) {
+        replacement = Buffer.from(hashReference(url, target!, hash, mode), list.encoding);
+        replacements.set(url, replacement);
+      }
+      return replacement;
+    });
   };
   const dependencyLists = new Map<string, string[]>();
   for (const [name, file] of rewritable) {
-    dependencyLists.set(name, file.references.flatMap(({ target }) => (target !== undefined && rewritable.has(target) ? [target] : [])));
+    const targets = new Set<string>();
+    for (const target of file.references.targets) if (target !== undefined && rewritable.has(target)) targets.add(target);
+    dependencyLists.set(name, [...targets]);
   }
   const dependencies = (name: string) => dependencyLists.get(name)!;
 

@@ -23,11 +23,14 @@ const JS_SOURCE_MAP = /^[ \t]*(?:\/\/[#@][ \t]+sourceMappingURL=(\S+)[ \t]*|\/\*
  * or a `content: "…"` is not a reference; a source map comment is.
  */
 export function findCssReferences(css: string): Reference[] {
-  const lines = lineStarts(css);
-  const found: Reference[] = [];
-  const add = (kind: Reference["kind"], start: number, end: number) => {
-    found.push({ kind, url: css.slice(start, end), start, end, line: lineOf(lines, start) });
-  };
+  return withLines(css, (add) => scanCssReferences(css, add));
+}
+
+/** Where a reference's URL sits: called in text order with its kind and offsets. */
+export type OnReference = (kind: Reference["kind"], start: number, end: number) => void;
+
+/** Finds the references of a stylesheet as `findCssReferences` does, handing each one's offsets to `add` (no object per reference). */
+export function scanCssReferences(css: string, add: OnReference): void {
   const n = css.length;
   let i = 0;
   while (i < n) {
@@ -64,36 +67,32 @@ export function findCssReferences(css: string): Reference[] {
       i++;
     }
   }
-  return found;
 }
 
 /** The source map references of a script: a `//# sourceMappingURL=…` (or `/*# … *\/`) line. */
 export function findJsReferences(js: string): Reference[] {
-  const lines = lineStarts(js);
-  const found: Reference[] = [];
+  return withLines(js, (add) => scanJsReferences(js, add));
+}
+
+/** Finds the references of a script as `findJsReferences` does, handing each one's offsets to `add`. */
+export function scanJsReferences(js: string, add: OnReference): void {
   for (const match of js.matchAll(JS_SOURCE_MAP)) {
     const url = match[1] ?? match[2];
     const start = match.index + match[0].indexOf("=") + 1;
-    found.push({ kind: "sourceMappingURL", url, start, end: start + url.length, line: lineOf(lines, start) });
+    add("sourceMappingURL", start, start + url.length);
   }
+}
+
+/** The references a scan finds, as objects with their URL and line. */
+function withLines(text: string, scan: (add: OnReference) => void): Reference[] {
+  const lines = lineStarts(text);
+  const found: Reference[] = [];
+  scan((kind, start, end) => found.push({ kind, url: text.slice(start, end), start, end, line: lineOf(lines, start) }));
   return found;
 }
 
-/** Replaces each reference's URL text by what `replace` returns for it (`undefined` keeps it). */
-export function replaceReferences(text: string, references: readonly Reference[], replace: (reference: Reference, index: number) => string | undefined): string {
-  let out = "";
-  let at = 0;
-  for (const [index, reference] of references.entries()) {
-    const replacement = replace(reference, index);
-    if (replacement === undefined) continue;
-    out += text.slice(at, reference.start) + replacement;
-    at = reference.end;
-  }
-  return at === 0 ? text : out + text.slice(at);
-}
-
 /** Reads `url(…)` starting at `at`; returns where scanning continues. */
-function readUrlFunction(css: string, at: number, add: (kind: "url", start: number, end: number) => void): number {
+function readUrlFunction(css: string, at: number, add: OnReference): number {
   const n = css.length;
   let j = at + 4;
   while (j < n && SPACE.test(css[j])) j++;
@@ -138,13 +137,13 @@ function trimmed(text: string, start: number, end: number): [number, number] {
   return [start, end];
 }
 
-function lineStarts(text: string): number[] {
+export function lineStarts(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
   return starts;
 }
 
-function lineOf(starts: readonly number[], offset: number): number {
+export function lineOf(starts: readonly number[], offset: number): number {
   let low = 0;
   let high = starts.length - 1;
   while (low < high) {
