@@ -2,11 +2,12 @@ import { isUtf8 } from "node:buffer";
 import { lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile, rm, rmdir } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
-import { digestFile, hashBytes } from "../core/hash.js";
+import { hashBytes } from "../core/hash.js";
+import { digestFile } from "../fs/digest.js";
 import { hashedPath } from "../core/names.js";
 import { SOURCE_CHANGED } from "../fs/copy-verified.js";
 import { isLink, linkOnTheWay, ownEntries, type LinkOnTheWay } from "../fs/confine.js";
-import { findSourceFiles, type SourceFile } from "./find-files.js";
+import { findSourceFiles, type SourceFile } from "../fs/walk.js";
 import { ReferenceList } from "./reference-list.js";
 import { componentsInDependencyOrder } from "./graph.js";
 import { resolveCollectOptions, type CollectOptions, type CollectSettings } from "./options.js";
@@ -27,7 +28,7 @@ import {
   type CollectProblem,
 } from "./problems.js";
 import { hashReference, resolveReference } from "./resolve-reference.js";
-import { makeDurable, removeStaleTempFiles, syncFolder, TEMP_SUFFIX, tempNameFor, writeFileAtomicSync, type Content } from "./write-atomic.js";
+import { makeDurable, removeStaleTempFiles, syncFolder, TEMP_SUFFIX, tempNameFor, writeFileAtomicSync, type Content } from "../fs/atomic-write.js";
 import { copyJob, SOURCE_MAP_WORD, WorkLane, type CopyJob, type DigestJob, type RenameJob } from "./lane-work.js";
 
 /** The manifest's file name, as Django names it. */

@@ -2,4 +2,4 @@ export { collect, MANIFEST_NAME, MANIFEST_VERSION, type CollectResult, type Coll
 export type { CollectOptions, CollectProgress } from "./options.js";
 export type { CollectProblem, CollectProblemCode } from "./problems.js";
 export { findCssReferences, findJsReferences, type Reference } from "./find-references.js";
-export { writeFileAtomic } from "./write-atomic.js";
+export { writeFileAtomic } from "../fs/atomic-write.js";

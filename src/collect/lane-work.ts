@@ -5,7 +5,8 @@ import { closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, op
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { digestFile, hashBytes } from "../core/hash.js";
+import { hashBytes } from "../core/hash.js";
+import { digestFile } from "../fs/digest.js";
 import { copyVerifiedSync } from "../fs/copy-verified.js";
 import type { HashAlgorithm } from "../core/hash.js";
 

@@ -1,13 +1,9 @@
-import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
 import { LRUCache } from "lru-cache";
-import { CHUNK_SIZE, sameSignature, signatureOf, type FileSignature } from "../core/hash.js";
+import { digestFileAsync, type ContentDigest } from "../fs/digest.js";
+import { sameSignature, type FileSignature } from "../fs/signature.js";
 
-/** The full hex digest of a file's bytes and the signature (size, mtime, ctime, inode) those bytes had. */
-export interface ContentDigest {
-  readonly hex: string;
-  readonly signature: FileSignature;
-}
+// The digest-with-retry itself lives in src/fs, beside its synchronous twin.
+export { digestFileAsync, type ContentDigest };
 
 /**
  * Digests of files being served, computed without blocking the event loop and kept while the
@@ -37,30 +33,5 @@ export class ContentDigests {
       );
     }
     return digest;
-  }
-}
-
-/** Reads a file in bounded chunks and digests it; reads again if it changed meanwhile (a few times at most). */
-export async function digestFileAsync(file: string, algorithm: string): Promise<ContentDigest> {
-  const handle = await open(file, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
-    for (let attempt = 0; ; attempt++) {
-      const before = signatureOf(await handle.stat());
-      const hash = createHash(algorithm);
-      let position = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, CHUNK_SIZE, position);
-        if (bytesRead === 0) break;
-        hash.update(buffer.subarray(0, bytesRead));
-        position += bytesRead;
-      }
-      const after = signatureOf(await handle.stat());
-      if (sameSignature(before, after) && position === after.size) return { hex: hash.digest("hex"), signature: after };
-      // Still changing after five reads: no digest, so nothing is served as immutable.
-      if (attempt >= 4) return { hex: "", signature: after };
-    }
-  } finally {
-    await handle.close();
   }
 }
