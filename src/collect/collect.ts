@@ -165,7 +165,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     // A file bound for a folder that does not exist yet is copied as it is read: one read for its
     // hash and its copy (its temporary copy is removed again if the run fails).
     await removeStaleTempFiles(out);
-    const plan = new WritePlan(out, algorithm, stats);
+    const plan = new WritePlan(out, algorithm);
     written.plan = plan;
     const jobs: DigestJob[] = shared.map((source) => {
       const scan = JS.test(source.name);
@@ -313,6 +313,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       return finish(undefined);
     }
     const total = outputs.size;
+    stats.written += plan.written;
+    stats.unchanged += plan.unchanged;
     try {
       await makeDurable(out, plan.renames.map(({ temp }) => temp));
     } catch (error) {
@@ -390,6 +392,9 @@ class WritePlan {
   /** Symbolic links found on the way to a folder written into: the plan refuses to write. */
   readonly #links = new Map<string, LinkOnTheWay>();
   readonly #linkChecks = new Map<string, LinkOnTheWay | null>();
+  /** Outputs this plan writes, and outputs already up to date in `out`. */
+  written = 0;
+  unchanged = 0;
   /** Outputs whose temporary copy was made as the file was read. */
   copiedAsReadCount = 0;
   #madeUpTo = 0;
@@ -400,7 +405,6 @@ class WritePlan {
   constructor(
     private readonly out: string,
     private readonly algorithm: CollectSettings["algorithm"],
-    private readonly stats: { written: number; unchanged: number },
   ) {}
 
   /**
@@ -439,7 +443,7 @@ class WritePlan {
     if (this.#confine(folder)) return;
     const copiedAsRead = this.#copiedAsRead.get(output.name);
     if (copiedAsRead !== undefined && output.from === output.name) {
-      this.stats.written++;
+      this.written++;
       this.copiedAsReadCount++;
       const rename: RenameJob = { temp: copiedAsRead, target };
       this.renames.push(rename);
@@ -449,11 +453,11 @@ class WritePlan {
     }
     const checked = this.#upToDate.get(target);
     if (mayExist(folder, this.#folderExisted) && (checked ?? holds(target, output, this.algorithm))) {
-      this.stats.unchanged++;
+      this.unchanged++;
       return;
     }
     this.folders.add(folder);
-    this.stats.written++;
+    this.written++;
     const twin = output.sameAs === undefined || this.#shared !== undefined ? undefined : this.#copyOf.get(output.sameAs);
     const twinRename = output.sameAs === undefined ? undefined : this.#renameOf.get(output.sameAs);
     if (twinRename && twinRename.also === undefined && !this.#folderExisted.get(folder)) {
