@@ -88,8 +88,8 @@ interface Output {
   /** Full digest of the content, to tell whether the file already there holds it. */
   readonly hex: string;
   readonly from: string;
-  /** Another output with the same bytes, written earlier: this one can be a hard link to it. */
-  readonly sameAs?: string;
+  /** An alias: another output with the same bytes, written earlier, that this one can be a hard link to. */
+  readonly aliasOf?: string;
 }
 
 const CSS = /\.css$/i;
@@ -229,7 +229,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
         const hex = rawHex.get(source.name);
         if (hex === undefined || rewritable.has(source.name)) continue;
         const original = plainOutput(source, hex);
-        const planned = mode === "query" ? [original] : [original, { ...original, name: hashedPath(source.name, hex.slice(0, accuracy)), sameAs: source.name }];
+        const planned = mode === "query" ? [original] : [original, { ...original, name: hashedPath(source.name, hex.slice(0, accuracy)), aliasOf: source.name }];
         for (const output of planned) {
           // A clash or a name too long: reported with the others below.
           if (early.has(output.name) || hashedNameTooLong(output.name)) continue;
@@ -286,7 +286,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
             continue;
           }
           addOutput(original);
-          addOutput({ ...served, name: paths[name], sameAs: served === original ? name : undefined });
+          addOutput({ ...served, name: paths[name], aliasOf: served === original ? name : undefined });
         }
       }
       if (problems.some((problem) => problem.severity === "error")) return false;
@@ -458,21 +458,21 @@ class WritePlan {
     }
     this.folders.add(folder);
     this.written++;
-    const twin = output.sameAs === undefined || this.#shared !== undefined ? undefined : this.#copyOf.get(output.sameAs);
-    const twinRename = output.sameAs === undefined ? undefined : this.#renameOf.get(output.sameAs);
-    if (twinRename && twinRename.also === undefined && !this.#folderExisted.get(folder)) {
+    const originalCopy = output.aliasOf === undefined || this.#shared !== undefined ? undefined : this.#copyOf.get(output.aliasOf);
+    const originalRename = output.aliasOf === undefined ? undefined : this.#renameOf.get(output.aliasOf);
+    if (originalRename && originalRename.alias === undefined && !this.#folderExisted.get(folder)) {
       // A new folder: the name is free, so the hashed copy is a hard link made as the original is renamed.
-      twinRename.also = { target, spare: tempNameFor(target) };
+      originalRename.alias = { target, temp: tempNameFor(target) };
       return;
     }
     const temp = tempNameFor(target);
     const rename: RenameJob = { temp, target };
     this.renames.push(rename);
     this.#renameOf.set(output.name, rename);
-    if (twin && twin.twin === undefined) this.#copyOf.set(output.name, Object.assign(twin, { twin: temp }));
+    if (originalCopy && originalCopy.alias === undefined) this.#copyOf.set(output.name, Object.assign(originalCopy, { alias: temp }));
     else if ("bytes" in output.content) this.writes.push({ temp, bytes: output.content.bytes });
     else {
-      const copy = { from: output.content.copyOf, temp, twin: undefined, algorithm: this.algorithm, hex: output.hex };
+      const copy = { from: output.content.copyOf, temp, alias: undefined, algorithm: this.algorithm, hex: output.hex };
       this.copies.push(copy);
       this.#copyOf.set(output.name, copy);
     }
@@ -532,14 +532,14 @@ class WritePlan {
       }
     };
     for (const temp of this.#copiedAsRead.values()) remove(temp);
-    for (const { temp, also } of this.renames) {
+    for (const { temp, alias } of this.renames) {
       remove(temp);
-      if (also) remove(also.spare);
+      if (alias) remove(alias.temp);
     }
     for (const { temp } of this.writes) remove(temp);
-    for (const { temp, twin } of this.copies) {
+    for (const { temp, alias } of this.copies) {
       remove(temp);
-      if (twin) remove(twin);
+      if (alias) remove(alias);
     }
     for (const folder of this.#created.reverse()) remove(folder, true);
   }

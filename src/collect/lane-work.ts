@@ -20,20 +20,20 @@ export interface DigestJob {
   /** Also write the bytes read to this new file (a temporary name under the output folder). */
   readonly copyTo: string | undefined;
 }
-/** Copy a file of the roots to a temporary name, and give the same bytes a second temporary name (`twin`). */
+/** Copy a file of the roots to a temporary name, and give the same bytes a second temporary name (`alias`, for another name of the same bytes). */
 export interface CopyJob {
   readonly from: string;
   readonly temp: string;
-  readonly twin: string | undefined;
+  readonly alias: string | undefined;
   /** The digest the copy must have: the one its names were made from. */
   readonly algorithm: HashAlgorithm;
   readonly hex: string;
 }
-/** Rename a temporary file to its final name; first give its bytes a second final name `also` that does not exist yet (`spare`: a temporary name, where hard links fail). */
+/** Rename a temporary file to its final name; first give its bytes a second final name, `alias.target`, that does not exist yet (`alias.temp`: a temporary name, where hard links fail). */
 export interface RenameJob {
   readonly temp: string;
   readonly target: string;
-  also?: { readonly target: string; readonly spare: string };
+  alias?: { readonly target: string; readonly temp: string };
 }
 
 export type LaneTask =
@@ -128,27 +128,27 @@ function digestJob({ path, scan, copyTo }: DigestJob, algorithm: HashAlgorithm):
   return { hex: hashBytes(bytes, algorithm), sourceMap: scan && bytes.indexOf(SOURCE_MAP_WORD) !== -1 };
 }
 
-/** Copies a file of the roots to its temporary name (and its twin). */
-export function copyJob({ from, temp, twin, algorithm, hex }: CopyJob): void {
+/** Copies a file of the roots to its temporary name (and its alias). */
+export function copyJob({ from, temp, alias, algorithm, hex }: CopyJob): void {
   copyVerifiedSync(from, temp, algorithm, hex);
-  if (twin === undefined) return;
+  if (alias === undefined) return;
   try {
     // Safe: a finished file is only ever replaced by a rename, never written in place.
-    linkSync(temp, twin);
+    linkSync(temp, alias);
   } catch (error) {
     if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
-    copyFileSync(temp, twin, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    copyFileSync(temp, alias, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   }
 }
 
-function renameJob({ temp, target, also }: RenameJob): void {
-  if (also !== undefined) {
+function renameJob({ temp, target, alias }: RenameJob): void {
+  if (alias !== undefined) {
     try {
       // A hard link appears whole or not at all, so the second name needs no temporary file.
-      linkSync(temp, also.target);
+      linkSync(temp, alias.target);
     } catch {
-      copyFileSync(temp, also.spare, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-      renameSync(also.spare, also.target);
+      copyFileSync(temp, alias.temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      renameSync(alias.temp, alias.target);
     }
   }
   renameSync(temp, target);

@@ -1,6 +1,6 @@
 // The references of one CSS or JS file, kept compactly: a few bytes per reference in typed arrays
 // instead of an object and a substring each, so a stylesheet with millions of them fits in memory.
-import { scanCssReferences, scanJsReferences, type Reference } from "./find-references.js";
+import { lineOf, scanCssReferences, scanJsReferences, type Reference } from "./find-references.js";
 
 const KINDS: readonly Reference["kind"][] = ["url", "import", "sourceMappingURL"];
 const KIND_CODES: Readonly<Record<Reference["kind"], number>> = { url: 0, import: 1, sourceMappingURL: 2 };
@@ -74,15 +74,7 @@ export class ReferenceList {
   /** The reference as an object, for a problem's message: its line is counted from the bytes. */
   reference(index: number, lines: () => readonly number[]): Reference {
     const start = this.#starts[index];
-    const starts = lines();
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (starts[middle] <= start) low = middle;
-      else high = middle - 1;
-    }
-    return { kind: this.kind(index), url: this.url(index), start, end: this.#ends[index], line: low + 1 };
+    return { kind: this.kind(index), url: this.url(index), start, end: this.#ends[index], line: lineOf(lines(), start) };
   }
 
   /** Byte offsets where the lines of the file start, for `reference`. */
