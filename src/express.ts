@@ -17,7 +17,7 @@ import { encodePath, hashInQuery, parseName, unhashPath } from "./core/names.js"
 import type { StaticFilesOptions } from "./core/options.js";
 import { StaticFiles, staticFilesFrom } from "./core/static-files.js";
 import { ContentDigests, type ContentDigest } from "./serve/content-digest.js";
-import { parseRequestPath } from "./serve/request-path.js";
+import { originFormOf, parseRequestPath } from "./serve/request-path.js";
 
 export interface ServeStaticOptions {
   /** Hand 4xx requests (missing file, refused path, other methods) to `next()` instead of answering them. Default `true`, as serve-static. */
@@ -132,7 +132,7 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
       answer(res, status, status === 405 ? { Allow: "GET, HEAD" } : {});
     };
     if (req.method !== "GET" && req.method !== "HEAD") return refuse(405, `${req.method} is not served by static-hash`);
-    let url = req.url ?? "/";
+    let url = originFormOf(req.url ?? "/");
     // Express sets baseUrl to the mount path; unmounted, the URLs that files.url() prints start with basePath.
     if (!(req as { baseUrl?: string }).baseUrl && basePath !== "/" && url.startsWith(basePath)) url = url.slice(basePath.length - 1);
     const path = parseRequestPath(url);
