@@ -168,6 +168,17 @@ export function testServer(driver: ServerDriver, additionalTests?: (context: Con
       expect(summary(await get(origin, url, { Range: "bytes=2-4", "If-Range": '"other"' }))).toEqual([200, "0123456789", IMMUTABLE]);
     });
 
+    test("a file larger than the kept size streams: whole and proven it is immutable, a part of it is revalidated", async () => {
+      const big = Buffer.alloc(1_500_000);
+      for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+      const staticFiles = files({ roots: [root({ "video.bin": big })] });
+      const origin = await start(staticFiles);
+      const whole = await get(origin, staticFiles.url("video.bin"));
+      expect([whole.status, whole.complete, whole.body.equals(big), whole.headers["cache-control"], whole.headers["content-length"]]).toEqual([200, true, true, IMMUTABLE, "1500000"]);
+      const part = await get(origin, staticFiles.url("video.bin"), { Range: "bytes=1000000-1000099" });
+      expect([part.status, part.body.equals(big.subarray(1_000_000, 1_000_100)), part.headers["cache-control"], part.headers["content-range"]]).toEqual([206, true, "no-cache", "bytes 1000000-1000099/1500000"]);
+    });
+
     test("HEAD sends the headers without a body; other methods are never served", async () => {
       const staticFiles = files({ roots: [site()] });
       const origin = await start(staticFiles);
@@ -323,3 +334,22 @@ export function originOf(address: AddressInfo | string | null): string {
   return `http://127.0.0.1:${(address as AddressInfo).port}`;
 }
 
+
+/** A page rendered by the server links the stylesheet by its hashed URL, and that URL is served immutable. */
+export async function expectPageLinksImmutableCss(origin: string, page: string, expectedHref: string): Promise<void> {
+  const res = await rawRequest(origin, page);
+  expect(res.status, page).toBe(200);
+  expect(String(res.headers["content-type"])).toMatch(/^text\/html/);
+  const href = /<link rel="stylesheet" href="([^"]+)">/.exec(res.body.toString())?.[1];
+  expect(href).toBe(expectedHref);
+  const css = await rawRequest(origin, href!.replaceAll("&amp;", "&"));
+  expect([css.status, css.body.toString(), css.headers["cache-control"]]).toEqual([200, "foo", IMMUTABLE]);
+}
+
+/** Templates that link css/app.css: Nunjucks (`page.njk`) and Handlebars (`page.hbs`), in a temp folder. */
+export function templateFolder(): string {
+  return writeTree(tempFolder("conformance-views"), {
+    "page.njk": '<!doctype html><title>{{ title }}</title><link rel="stylesheet" href="{% static "css/app.css" %}">\n',
+    "page.hbs": '<!doctype html><title>{{title}}</title><link rel="stylesheet" href="{{static "css/app.css"}}">\n',
+  });
+}
