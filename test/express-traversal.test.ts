@@ -12,58 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { serveStatic } from "../src/express.js";
 import { parseRequestPath } from "../src/serve/request-path.js";
 import { close, listen, rawRequest } from "./serve/http-client.js";
-
-const CANARY = "CANARY-6f1d2c-outside-the-root";
-
-/** Request paths relative to the mount point; each tries to reach `<dir>/secret.txt` or a system file. */
-const ATTEMPTS = [
-  "/../secret.txt",
-  "/css/../../secret.txt",
-  "/%2e%2e/secret.txt",
-  "/%2E%2E/secret.txt",
-  "/css/%2e%2e/%2e%2e/secret.txt",
-  "/.%2e/secret.txt",
-  "/%2e./secret.txt",
-  "/%252e%252e/secret.txt",
-  "/%252e%252e%252fsecret.txt",
-  "/..%2fsecret.txt",
-  "/..%2Fsecret.txt",
-  "/%2e%2e%2fsecret.txt",
-  "/..%252fsecret.txt",
-  "/%2e%2e%5csecret.txt",
-  "/..%5csecret.txt",
-  "/%5c..%5csecret.txt",
-  "/..\\secret.txt",
-  "/css\\..\\..\\secret.txt",
-  "/css/..%5c..%5csecret.txt",
-  "/%00/../secret.txt",
-  "/secret.txt%00.css",
-  "/css/app.css%00",
-  "/..%00/secret.txt",
-  "//etc/passwd",
-  "///etc/passwd",
-  "/%2fetc%2fpasswd",
-  "/%2F..%2F..%2Fsecret.txt",
-  "/%c0%ae%c0%ae/secret.txt",
-  "/%c0%ae%c0%ae%c0%afsecret.txt",
-  "/%c0%af..%c0%afsecret.txt",
-  "/%e0%80%ae%e0%80%ae/secret.txt",
-  "/%f0%80%80%ae%f0%80%80%ae/secret.txt",
-  "/%u002e%u002e/secret.txt",
-  "/%2e%2e%2",
-  "/%%32%65%%32%65/secret.txt",
-  "/./secret.txt",
-  "/css/./../../secret.txt",
-  "/..%2f..%2f..%2f..%2fetc%2fpasswd",
-  "/....//secret.txt",
-  "/...%2f/secret.txt",
-  "/..;/secret.txt",
-  "/css/%2e%2e%2f%2e%2e%2fsecret.txt?0beec7",
-  "/css/app.%2e%2e.css",
-  "/etc/passwd",
-  "http://127.0.0.1/../secret.txt",
-  "../secret.txt",
-];
+import { ATTEMPTS, CANARY } from "./serve/traversal-attempts.js";
 
 type Kind = "express" | "express-no-fallthrough" | "http";
 

@@ -39,6 +39,17 @@ export function parseRequestPath(url: string): RequestPath {
   return { ok: true, name: names.join("/"), query };
 }
 
+// RFC 9112 3.2.2: `scheme://authority` before the path (proxies send it; Express keeps it after a mount path).
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/** The origin form of a request target: `http://host/static/x.css?1` -> `/static/x.css?1`; other targets as they are. */
+export function originFormOf(target: string): string {
+  const origin = ABSOLUTE_FORM.exec(target);
+  if (!origin) return target;
+  const rest = target.slice(origin[0].length);
+  return rest.startsWith("/") ? rest : "/" + rest;
+}
+
 function refuse(status: 400 | 404, reason: string): RequestPath {
   return { ok: false, status, reason };
 }

@@ -1,10 +1,12 @@
-// serveStatic under load on 127.0.0.1 while another process rewrites the files in a loop (by rename and
-// in place): no 5xx, and every response sent as immutable holds exactly the bytes its URL's hash names.
+// serveStatic under load on 127.0.0.1 while another process rewrites the files in a loop (by rename, in
+// place with and without truncation, and by delete/recreate): no 5xx, and every response sent as
+// immutable (200 or 206) holds exactly the bytes its URL's hash names.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import { createServer } from "node:http";
 import { connect, type AddressInfo } from "node:net";
+import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
@@ -44,7 +46,10 @@ const HOSTILE_PATHS: Array<(name: string) => string> = [
   () => "/%2e%2e%2f..%2fsecret.txt",
   () => "/..\\secret.txt",
 ];
-// Even files are replaced by rename (as deploys and collect do), odd ones rewritten in place (as editors do).
+// How file i changes: replaced by rename (as deploys and collect do), rewritten in place by a truncating
+// write (as editors do), overwritten in place (open r+, write, ftruncate), or deleted and recreated.
+const CHANGE = ["rename", "truncating write", "in place", "delete/recreate"] as const;
+const changeOf = (i: number) => CHANGE[i % CHANGE.length];
 const fileName = (i: number) => `asset-${i}${i % 2 === 0 ? ".js" : ".css"}`;
 
 describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load while files are rewritten", (mode) => {
@@ -79,8 +84,11 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
         (async () => {
           while (!stop) {
             const i = writes % count, v = Math.floor(Math.random() * versions), file = path.join(root, name(i));
-            if (i % 2 === 0) { fs.writeFileSync(file + ".tmp", content(i, v)); fs.renameSync(file + ".tmp", file); }
-            else fs.writeFileSync(file, content(i, v));
+            const bytes = content(i, v);
+            if (i % 4 === 0) { fs.writeFileSync(file + ".tmp", bytes); fs.renameSync(file + ".tmp", file); }
+            else if (i % 4 === 1) fs.writeFileSync(file, bytes);
+            else if (i % 4 === 2) { const fd = fs.openSync(file, "r+"); fs.writeSync(fd, bytes, 0, bytes.length, 0); fs.ftruncateSync(fd, bytes.length); fs.closeSync(fd); }
+            else { fs.unlinkSync(file); fs.writeFileSync(file, bytes); }
             writes++;
             Atomics.wait(pause, 0, 0, 4);
             await new Promise((resolve) => setImmediate(resolve));
@@ -98,7 +106,7 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
     writer.stdout!.on("data", (chunk) => (writerOutput += chunk));
     const writerDone = once(writer, "exit");
 
-    const tally = { served: 0, immutable: 0, revalidate: 0, notFound: 0, hostile: 0, aborted: 0, abortedRenamed: 0, serverErrors: 0, mismatches: 0 };
+    const tally = { served: 0, immutable: 0, immutableRanges: 0, revalidate: 0, notFound: 0, notFoundUndeleted: 0, hostile: 0, aborted: 0, abortedRenamed: 0, serverErrors: 0, mismatches: 0 };
     const problems: string[] = [];
 
     /** A request: the current URL from the core, a URL with any version's hash, or a hostile path. */
@@ -132,15 +140,18 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
         const url = pickUrl(n);
         // Sent as written: hostile paths reach the server without a client normalising them.
         const path = url.slice(origin.length);
+        // Every third request asks for a part, as media players and resumed downloads do.
+        const range = n % 3 === 1 ? { start: (n * 37) % 900, end: ((n * 37) % 900) + 99 } : undefined;
+        const renamed = changeOf(n % FILES) === "rename";
         let response: RawResponse;
         try {
-          response = await rawRequest(origin, path);
+          response = await rawRequest(origin, path, range ? { headers: { Range: `bytes=${range.start}-${range.end}` } } : {});
         } catch (error) {
           // Destroyed before its headers (bytes that stopped matching, or more of them than declared): a cut response.
           if (/socket hang up|ECONNRESET/.test((error as Error).message)) {
             tally.served++;
             tally.aborted++;
-            if (n % 2 === 0) tally.abortedRenamed++;
+            if (renamed) tally.abortedRenamed++;
           } else problems.push(`request ${path} failed: ${(error as Error).message}`);
           continue;
         }
@@ -153,7 +164,7 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
         if (!response.complete) {
           // The middleware cuts a response whose bytes stopped matching mid-stream: no cache keeps a cut response.
           tally.aborted++;
-          if (n % 2 === 0) tally.abortedRenamed++;
+          if (renamed) tally.abortedRenamed++;
           continue;
         }
         if (path.startsWith("/static") && /\.\.|%2e|%00|\/\/|\/$/i.test(path)) {
@@ -161,21 +172,28 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
           if (response.status !== 400 && response.status !== 404) problems.push(`${response.status} for hostile ${path}`);
           continue;
         }
-        if (response.status === 404) tally.notFound++;
+        if (response.status === 404) {
+          tally.notFound++;
+          // Only a file being deleted and recreated may be missing for a moment.
+          if (changeOf(n % FILES) !== "delete/recreate") tally.notFoundUndeleted++;
+        }
         const cacheControl = String(response.headers["cache-control"] ?? "");
+        const i = n % FILES;
         if (cacheControl.includes("immutable")) {
           tally.immutable++;
           const expected = hashInUrl(path);
-          const got = hashBytes(response.body).slice(0, 6);
-          if (response.status !== 200 || expected === "" || got !== expected) {
+          // The version the URL's hash names, whole, or the part asked for.
+          const named = Array.from({ length: VERSIONS }, (_, v) => content(i, v)).find((version) => hashBytes(version).startsWith(expected));
+          const wanted = named && (response.status === 206 && range ? named.subarray(range.start, range.end + 1) : named);
+          if (response.status === 206) tally.immutableRanges++;
+          if (![200, 206].includes(response.status) || expected === "" || !wanted || !wanted.equals(response.body) || (response.status === 206) !== Boolean(range)) {
             tally.mismatches++;
-            problems.push(`immutable ${response.status} for ${path} holds bytes hashing to ${got}`);
+            problems.push(`immutable ${response.status} for ${path}${range ? ` (bytes ${range.start}-${range.end})` : ""} holds ${response.body.length} bytes hashing to ${hashBytes(response.body).slice(0, 6)}`);
           }
         } else if (response.status === 200) {
           tally.revalidate++;
           // A file replaced by rename is read from one inode: a revalidated response too holds one whole version.
-          const i = n % FILES;
-          if (i % 2 === 0 && !Array.from({ length: VERSIONS }, (_, v) => content(i, v)).some((version) => version.equals(response.body))) {
+          if (changeOf(i) === "rename" && !Array.from({ length: VERSIONS }, (_, v) => content(i, v)).some((version) => version.equals(response.body))) {
             problems.push(`no-cache 200 for ${path} holds bytes of no single version`);
           }
         }
@@ -191,7 +209,7 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
 
     report.push(
       `server-load (${mode} mode): ${REQUESTS} requests, ${CONCURRENCY} concurrent, ${writes} rewrites meanwhile; ` +
-        `${tally.served} answered (${tally.immutable} immutable, ${tally.revalidate} no-cache 200, ${tally.notFound} 404, ${tally.hostile} hostile paths refused), ` +
+        `${tally.served} answered (${tally.immutable} immutable of which ${tally.immutableRanges} 206, ${tally.revalidate} no-cache 200, ${tally.notFound} 404, ${tally.hostile} hostile paths refused), ` +
         `${tally.aborted} cut mid-stream (${tally.abortedRenamed} of files replaced by rename), ${tally.serverErrors} 5xx, ${tally.mismatches} immutable mismatches`,
     );
     expect(problems).toEqual([]);
@@ -204,13 +222,14 @@ describe.each(["query", "filename"] as const)("serveStatic (%s mode) under load 
     expect(writes).toBeGreaterThan(FILES);
     expect(tally.immutable).toBeGreaterThan(REQUESTS / 20);
     expect(tally.hostile).toBeGreaterThan(REQUESTS / 20);
-    expect(tally.notFound).toBe(0);
+    expect(tally.immutableRanges).toBeGreaterThan(0);
+    expect(tally.notFoundUndeleted).toBe(0);
   });
 });
 
 /**
- * serveStatic over plain http on a new root holding `files`, with `onStat` run on every file `send`
- * stats, after the stat and before send sees it: the moment an editor's save can land.
+ * serveStatic over plain http on a new root holding `files`, with `onStat` run on every file the serving
+ * core stats, after the stat and before the core sees it: the moment an editor's save can land.
  */
 async function serveWithStatHook(files: Record<string, string>, onStat: (file: string, stats: fs.Stats) => void) {
   const root = fs.mkdtempSync(join(tmpdir(), "static-hash-stat-hook-"));
@@ -220,22 +239,25 @@ async function serveWithStatHook(files: Record<string, string>, onStat: (file: s
   const server = createServer((req, res) => serve(req, res));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const stat = fs.stat;
-  vi.spyOn(fs, "stat").mockImplementation(((path: fs.PathLike, ...rest: unknown[]) => {
-    const callback = rest.pop() as (error: Error | null, stats?: fs.Stats) => void;
-    (stat as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, stats?: fs.Stats) => {
-      if (stats) onStat(String(path), stats);
-      callback(error, stats);
-    });
-  }) as typeof fs.stat);
+  const stat = fs.promises.stat;
+  vi.spyOn(fs.promises, "stat").mockImplementation((async (path: fs.PathLike, ...rest: unknown[]) => {
+    const stats = await (stat as (...args: unknown[]) => Promise<fs.Stats>)(path, ...rest);
+    onStat(String(path), stats);
+    return stats;
+  }) as typeof fs.promises.stat);
+  // The core imports stat from node:fs/promises: make the ESM binding see the spy.
+  syncBuiltinESMExports();
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-describe("a file rewritten in place between send's stat and its read", () => {
-  afterEach(() => vi.restoreAllMocks());
+describe("a file rewritten in place between the core's stat and its read", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    syncBuiltinESMExports();
+  });
 
   test("empty when stat'ed, full when read: never more bytes than Content-Length, the next response on the socket intact", async () => {
-    // The editor's save lands right after send's stat of the empty file: send (and serve-static) then read one byte.
+    // The editor's save lands right after the core's stat of the empty file (send and serve-static then read one byte past Content-Length).
     const { server, port } = await serveWithStatHook({ "app.css": "", "other.css": "foo" }, (file, stats) => {
       if (file.endsWith("app.css") && stats.size === 0) fs.writeFileSync(file, "now full");
     });
@@ -266,8 +288,8 @@ describe("a file rewritten in place between send's stat and its read", () => {
     }
   });
 
-  test("full when stat'ed, shorter when read: the response is cut, never ended short of Content-Length", async () => {
-    // The editor's save truncates the file right after send's stat: send declares 3 bytes and reads 1.
+  test("full when stat'ed, shorter when read: the version read is sent whole with its own length, the next response intact", async () => {
+    // The editor's save truncates the file right after the core's stat: the headers come from the descriptor read.
     const { server, port } = await serveWithStatHook({ "app.css": "foo", "other.css": "bar" }, (file, stats) => {
       if (file.endsWith("app.css") && stats.size === 3) fs.writeFileSync(file, "f");
     });
@@ -280,9 +302,11 @@ describe("a file rewritten in place between send's stat and its read", () => {
       socket.on("data", (chunk: string) => (raw += chunk));
       await once(socket, "close");
       const [head, ...rest] = raw.split("\r\n\r\n");
-      expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 3\r\n/i);
-      // Cut: at most the byte read, and no second response behind it.
-      expect(rest.join("\r\n\r\n")).toMatch(/^f?$/);
+      expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 1\r\n/i);
+      expect(head).toMatch(/\r\nCache-Control: no-cache\r\n/i);
+      // The byte read, then the second response, whole.
+      expect(rest[0]).toMatch(/^fHTTP\/1\.1 200 OK\r\n/);
+      expect(rest.at(-1)).toBe("bar");
     } finally {
       server.closeAllConnections();
       server.close();

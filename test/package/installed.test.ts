@@ -81,7 +81,7 @@ describe("the tarball", () => {
     expect(tarballFiles).toContain("package.json");
     expect(tarballFiles).toContain("README.md");
     expect(tarballFiles).toContain("dist/cli.js");
-    for (const name of ["index", "nunjucks", "handlebars", "eleventy", "express", "collect/index"]) {
+    for (const name of ["index", "nunjucks", "handlebars", "eleventy", "express", "fastify", "koa", "hono", "collect/index"]) {
       expect(tarballFiles).toContain(`dist/${name}.js`);
       expect(tarballFiles).toContain(`dist/${name}.d.ts`);
     }
@@ -106,15 +106,18 @@ describe("ESM", () => {
       import { registerStatic } from "static-hash/handlebars";
       import staticHash from "static-hash/eleventy";
       import { serveStatic } from "static-hash/express";
+      import fastifyPlugin from "static-hash/fastify";
+      import koaStatic from "static-hash/koa";
+      import honoStatic from "static-hash/hono";
       import { collect } from "static-hash/collect";
-      console.log([StaticFiles, StaticFileError, useStatic, StaticExtension, registerStatic, staticHash, serveStatic, collect].map((f) => typeof f).join(" "));
+      console.log([StaticFiles, StaticFileError, useStatic, StaticExtension, registerStatic, staticHash, serveStatic, collect, fastifyPlugin, koaStatic, honoStatic].map((f) => typeof f).join(" "));
       console.log(JSON.stringify(angleTags));
       `,
       "imports.mjs",
     );
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toBe(`${Array(8).fill("function").join(" ")}\n{"blockStart":"<%","blockEnd":"%>"}\n`);
+    expect(stdout).toBe(`${Array(11).fill("function").join(" ")}\n{"blockStart":"<%","blockEnd":"%>"}\n`);
     expect(existsSync(join(project, "node_modules/nunjucks"))).toBe(false);
   });
 

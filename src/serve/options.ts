@@ -1,0 +1,43 @@
+import { StaticFileError } from "../core/errors.js";
+
+/** Options every server adapter takes (each adapter may add its own, such as `prefix`). */
+export interface ServeOptions {
+  /** Hand 4xx requests (missing file, refused path, other methods) to the next handler instead of answering them. Default `true`, as serve-static. */
+  fallthrough?: boolean;
+  /** `max-age` of immutable responses, in milliseconds (as serve-static). Default and maximum: one year. */
+  maxAge?: number;
+  /** Only `false`, accepted for serve-static users: directories and index files are never served. */
+  index?: false;
+}
+
+export interface ResolvedServeOptions {
+  readonly fallthrough: boolean;
+  readonly maxAgeSeconds: number;
+}
+
+export const IMMUTABLE_MAX_AGE = 31_536_000_000;
+const OPTION_NAMES = ["fallthrough", "maxAge", "index"];
+
+/** Checks the options of `what` (`serveStatic`, say); `extra` names the adapter's own options, checked by it. */
+export function resolveServeOptions(options: ServeOptions, what = "serveStatic", extra: readonly string[] = []): ResolvedServeOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new StaticFileError("STATIC_CONFIG", `${what}(files, options): options must be an object such as { fallthrough: false }.`);
+  }
+  const known = [...OPTION_NAMES, ...extra];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new StaticFileError("STATIC_CONFIG", `${what} does not know the option \`${key}\`; it takes ${known.map((n) => `\`${n}\``).join(", ")}.`);
+    }
+  }
+  const { fallthrough = true, maxAge = IMMUTABLE_MAX_AGE, index = false } = options;
+  if (index !== false) {
+    throw new StaticFileError("STATIC_CONFIG", `${what} never serves directories or index files; option \`index\` can only be false, got ${JSON.stringify(index)}. Add a route for the page instead.`);
+  }
+  if (typeof fallthrough !== "boolean") {
+    throw new StaticFileError("STATIC_CONFIG", `${what} option \`fallthrough\` must be true or false; got ${JSON.stringify(fallthrough)}.`);
+  }
+  if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge < 0) {
+    throw new StaticFileError("STATIC_CONFIG", `${what} option \`maxAge\` must be a number of milliseconds, 0 to one year; got ${JSON.stringify(maxAge)}.`);
+  }
+  return { fallthrough, maxAgeSeconds: Math.floor(Math.min(maxAge, IMMUTABLE_MAX_AGE) / 1000) };
+}
