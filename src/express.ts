@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import send from "send";
 import { StaticFileError } from "./core/errors.js";
 import { FILE_GONE, sameSignature, signatureOf } from "./core/hash.js";
-import type { Manifest } from "./core/manifest.js";
+import { storedName, type Manifest } from "./core/manifest.js";
 import { encodePath, hashInQuery, parseName, unhashPath } from "./core/names.js";
 import type { StaticFilesOptions } from "./core/options.js";
 import { StaticFiles, staticFilesFrom } from "./core/static-files.js";
@@ -98,7 +98,7 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
     if (!stored) return undefined;
     let storedPath: string;
     try {
-      storedPath = parseName(stored.split("?")[0]).path;
+      storedPath = storedName(manifest, unhashed.path)!.file;
     } catch {
       return undefined;
     }

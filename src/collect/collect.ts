@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import { readdir, readFile, rm, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { digestFile, hashBytes } from "../core/hash.js";
+import { createManifest, serializeManifest } from "../core/manifest.js";
 import { hashedPath } from "../core/names.js";
 import { findSourceFiles, type SourceFile } from "./find-files.js";
 import { findCssReferences, findJsReferences, replaceReferences, type Reference } from "./find-references.js";
@@ -289,8 +290,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   await makeDurable(out, [], plan.folders);
   onProgress?.({ phase: "write", done: total, total });
 
-  const manifest = manifestOf(paths, algorithm, accuracy);
-  const manifestText = JSON.stringify(manifest, null, 2) + "\n";
+  const manifest = createManifest(paths, algorithm, accuracy);
+  const manifestText = serializeManifest(manifest);
   try {
     const previous = await readFile(manifestFile, "utf8").catch(() => undefined);
     if (previous === manifestText) stats.unchanged++;
