@@ -118,6 +118,19 @@ describe("ESM", () => {
     expect(existsSync(join(project, "node_modules/nunjucks"))).toBe(false);
   });
 
+  it("exports what users need, and no internals", async () => {
+    const { code, stdout, stderr } = await node(
+      `
+      console.log(Object.keys(await import("static-hash")).sort().join(" "));
+      console.log(Object.keys(await import("static-hash/collect")).sort().join(" "));
+      `,
+      "exports.mjs",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toBe("StaticFileError StaticFiles collect isStaticFileError\ncollect\n");
+  });
+
   it("renders through the user's own nunjucks and handlebars", async () => {
     mkdirSync(join(project, "with-engines/static/css"), { recursive: true });
     writeFileSync(join(project, "with-engines/static/css/app.css"), "foo");
@@ -189,9 +202,12 @@ describe("the static-hash bin", () => {
   const bin = () => join(project, "node_modules/.bin/static-hash");
 
   it("prints its usage with --help and exits 0; a usage error exits 2", async () => {
-    const help = await run(bin(), ["--help"], project);
+    const help = await run(bin(), ["collect", "--help"], project);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: static-hash collect --root <folder>/);
+    const commands = await run(bin(), ["--help"], project);
+    expect(commands.code).toBe(0);
+    expect(commands.stdout).toMatch(/^Usage: static-hash <command> \[options\]\n\nCommands:\n  collect  /);
     const usage = await run(bin(), ["collect", "--root", "static"], project);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--out/);
@@ -226,7 +242,8 @@ describe("the static-hash bin", () => {
 
 describe("TypeScript", () => {
   const consumer = `
-    import { StaticFiles, StaticFileError, type StaticFilesOptions } from "static-hash";
+    import { StaticFiles, StaticFileError, collect, type StaticFilesOptions, type CollectOptions, type CollectResult } from "static-hash";
+    import { collect as collectToo, type CollectProblem } from "static-hash/collect";
     import { useStatic, StaticExtension, angleTags } from "static-hash/nunjucks";
     import { registerStatic } from "static-hash/handlebars";
     import staticHash from "static-hash/eleventy";
@@ -251,7 +268,10 @@ describe("TypeScript", () => {
     function codeOf(error: unknown): string | undefined {
       return error instanceof StaticFileError ? error.code + String(error.asset) : undefined;
     }
-    export { url, tags, plugin, middleware, codeOf };
+    const build: CollectOptions = { roots: ["static"], out: "dist/static", mode: "filename" };
+    const collected: Promise<CollectResult> = collect(build);
+    const problems = (result: CollectResult): readonly CollectProblem[] => result.problems;
+    export { url, tags, plugin, middleware, codeOf, collected, problems, collectToo };
   `;
 
   function tsc(folder: string, module: string, moduleResolution: string): Promise<Run> {
