@@ -1,10 +1,10 @@
 // The package as a user gets it: `npm pack`, then `npm install <tarball>` into a fresh project,
 // then ESM imports, CommonJS require, the bin, and TypeScript types against that installed copy.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeTempFolders, tempFolder } from "../temp-folders.js";
 
 const PACKAGE = resolve(import.meta.dirname, "../..");
 const SHA384_FOO = "sha384-mMEf/f3VQGdrGhN8saIrKnA1DJpEFx1rEYDGvly7LuP3nVMsih3Z7y6OCOdSo7q7";
@@ -45,7 +45,7 @@ beforeAll(async () => {
   if (!existsSync(join(PACKAGE, "dist/index.js"))) {
     throw new Error("dist/ is missing: run `npm run build` (npm test does) before this suite.");
   }
-  work = mkdtempSync(join(tmpdir(), "static-hash-installed-"));
+  work = tempFolder("installed");
   // --ignore-scripts: `prepare` would rebuild dist/ while other suites read it; npm test has built it.
   const packed = JSON.parse(
     execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: PACKAGE, encoding: "utf8" }),
@@ -72,9 +72,7 @@ beforeAll(async () => {
   }
 }, 180_000);
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(removeTempFolders);
 
 describe("the tarball", () => {
   it("holds dist/, README.md, LICENSE and package.json only, and no test file", () => {
