@@ -80,8 +80,14 @@ export async function runCommandLine(commands: Readonly<Record<string, Subcomman
   if (argv.length > 0 && argv[0].startsWith("-") && !TOP_FLAGS.has(argv[0])) at = Math.max(0, argv.findIndex((arg) => Object.hasOwn(commands, arg)));
   const first = argv[at];
   if (first !== undefined && Object.hasOwn(commands, first)) {
-    const run = await commands[first].load();
-    return run([...argv.slice(0, at), ...argv.slice(at + 1)], io);
+    try {
+      const run = await commands[first].load();
+      return await run([...argv.slice(0, at), ...argv.slice(at + 1)], io);
+    } catch (error) {
+      // A command reports its own failures; anything that escapes it is still one line, never a stack.
+      io.stderr.write(`static-hash: ${first} failed: ${oneLine(error)}\n`);
+      return EXIT.failed;
+    }
   }
   if (first === "--version") {
     io.stdout.write(`${packageVersion()}\n`);
@@ -107,6 +113,13 @@ const TOP_FLAGS = new Set(["--help", "-h", "--version"]);
 function nearCommand(name: string, names: readonly string[]): string {
   const near = didYouMean(name, names);
   return near ? ` (did you mean ${near}?)` : "";
+}
+
+/** An unexpected error's message on one line, with its system code when it has one: never a stack. */
+export function oneLine(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return (code && !message.includes(code) ? `${code}: ${message}` : message).replace(/\s*\n\s*/g, " ");
 }
 
 /** `static-hash --help`: the commands, each with its synopsis. */

@@ -1,6 +1,6 @@
 // `static-hash collect`: the command line over `collect()`.
 import { isAbsolute, relative } from "node:path";
-import { EXIT, packageVersion, parseFlags, UsageError, type CommandIo, type Flag } from "../command-line.js";
+import { EXIT, oneLine, packageVersion, parseFlags, UsageError, type CommandIo, type Flag } from "../command-line.js";
 import { optionOf } from "../core/check-options.js";
 import { isStaticFileError, type StaticFileError } from "../core/errors.js";
 import { HASH_ALGORITHMS, type HashAlgorithm } from "../core/hash.js";
@@ -160,13 +160,6 @@ export function summary(result: CollectResult, out: string, mode: Mode, warnings
   if (removed > 0) parts.push(`${count(removed)} removed`);
   if (warnings > 0) parts.push(plural(warnings, "warning"));
   return `Collected ${plural(files, "file")} (${formatBytes(bytes)}) into ${out} in ${(durationMs / 1000).toFixed(2)} s: ${parts.join(", ")}.`;
-}
-
-/** An unexpected error's message on one line, with its system code when it has one: never a stack. */
-function oneLine(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return (code && !message.includes(code) ? `${code}: ${message}` : message).replace(/\s*\n\s*/g, " ");
 }
 
 /** A path as the user would type it: relative to the working folder when inside it. */
