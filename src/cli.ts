@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// The `static-hash` command: everything it does is in src/collect/command.ts.
-import { runCommand } from "./collect/command.js";
+// The `static-hash` command: one line per subcommand, each module loaded only when its command runs.
+import { runCommandLine, type Subcommand } from "./command-line.js";
 
-process.exitCode = await runCommand(process.argv.slice(2), {
+const COMMANDS: Record<string, Subcommand> = {
+  collect: {
+    summary: "copy the roots into one folder with content hashes, and write staticfiles.json",
+    synopsis: "static-hash collect --root <folder> --out <folder>",
+    load: async () => (await import("./collect/command.js")).runCollectCommand,
+  },
+};
+
+process.exitCode = await runCommandLine(COMMANDS, process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   progress: process.stderr.isTTY === true,

@@ -10,7 +10,9 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { StaticFiles, StaticFileError, hashedPath, withLocation, type IntegrityAlgorithm, type StaticFilesOptions } from "./index.js";
+import { StaticFiles, StaticFileError, type IntegrityAlgorithm, type StaticFilesOptions } from "./index.js";
+import { withLocation } from "./core/errors.js";
+import { hashedPath } from "./core/names.js";
 import { angleTags, useStatic, type NunjucksEnvironment } from "./nunjucks.js";
 import { registerStatic, type HandlebarsInstance } from "./handlebars.js";
 import { findSourceFiles } from "./collect/find-files.js";

@@ -1,32 +1,16 @@
+// The package entry `static-hash`: the core and the build step, as their users need them. Adapters
+// and tests import the internals (names, hashing, the manifest) from their own modules.
 export { StaticFiles, type Lookup } from "./core/static-files.js";
-export { StaticFileError, isStaticFileError, withLocation, type StaticFileErrorCode } from "./core/errors.js";
-export type { StaticFilesOptions, ResolvedOptions, Mode, MissingPolicy, SharedCache } from "./core/options.js";
-export {
-  parseName,
-  encodePath,
-  hashedPath,
-  unhashPath,
-  splitExtension,
-  type ParsedName,
-} from "./core/names.js";
-export {
-  hashFile,
-  hashBytes,
-  integrityOf,
-  digestFile,
-  HASH_ALGORITHMS,
-  INTEGRITY_ALGORITHMS,
-  type HashAlgorithm,
-  type IntegrityAlgorithm,
-} from "./core/hash.js";
-export { readManifest, parseManifest, MANIFEST_VERSIONS, type Manifest } from "./core/manifest.js";
+export { StaticFileError, isStaticFileError, type StaticFileErrorCode } from "./core/errors.js";
+export type { StaticFilesOptions, Mode, MissingPolicy, SharedCache } from "./core/options.js";
+export type { HashAlgorithm, IntegrityAlgorithm } from "./core/hash.js";
 export {
   collect,
-  MANIFEST_NAME,
   type CollectOptions,
   type CollectResult,
   type CollectManifest,
   type CollectProblem,
+  type CollectProblemCode,
   type CollectProgress,
   type CollectStats,
 } from "./collect/index.js";

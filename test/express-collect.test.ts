@@ -8,7 +8,8 @@ import express from "express";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { collect } from "../src/collect/index.js";
 import { serveStatic } from "../src/express.js";
-import { StaticFiles, hashBytes } from "../src/index.js";
+import { StaticFiles } from "../src/index.js";
+import { hashBytes } from "../src/core/hash.js";
 import { close, listen, rawRequest, type RawResponse } from "./serve/http-client.js";
 
 const FOO = "0beec7";

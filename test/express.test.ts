@@ -6,7 +6,8 @@ import { join } from "node:path";
 import express from "express";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { serveStatic, type ServeStaticOptions } from "../src/express.js";
-import { StaticFiles, hashBytes, type StaticFilesOptions } from "../src/index.js";
+import { StaticFiles, type StaticFilesOptions } from "../src/index.js";
+import { hashBytes } from "../src/core/hash.js";
 import { close, listen, rawRequest } from "./serve/http-client.js";
 
 /** sha1("foo") and sha1("bar") cut to 6: the original tag's test vectors. */

@@ -4,6 +4,7 @@ import { readFile, rm, rmdir } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { hashBytes } from "../core/hash.js";
 import { digestFile } from "../fs/digest.js";
+import { createManifest, MANIFEST_NAME, serializeManifest, type ManifestContent } from "../core/manifest.js";
 import { hashedPath } from "../core/names.js";
 import { SOURCE_CHANGED } from "../fs/copy-verified.js";
 import { isLink, linkOnTheWay, ownEntries, type LinkOnTheWay } from "../fs/confine.js";
@@ -31,19 +32,8 @@ import { hashReference, resolveReference } from "./resolve-reference.js";
 import { makeDurable, removeStaleTempFiles, syncFolder, TEMP_SUFFIX, tempNameFor, writeFileAtomicSync, type Content } from "../fs/atomic-write.js";
 import { copyJob, SOURCE_MAP_WORD, WorkLane, type CopyJob, type DigestJob, type RenameJob } from "./lane-work.js";
 
-/** The manifest's file name, as Django names it. */
-export const MANIFEST_NAME = "staticfiles.json";
-/** Django 3.2 reads only "1.0"; 4.2+ read "1.0" and "1.1". */
-export const MANIFEST_VERSION = "1.0";
-
 /** What `collect` wrote into `staticfiles.json`. */
-export interface CollectManifest {
-  /** Name -> stored name: `css/app.css?4e1243` (query mode) or `css/app.4e1243.css` (filename mode). */
-  readonly paths: Readonly<Record<string, string>>;
-  readonly version: typeof MANIFEST_VERSION;
-  /** Hash of the paths: changes whenever any URL changes. */
-  readonly hash: string;
-}
+export type CollectManifest = ManifestContent;
 
 export interface CollectStats {
   /** Files collected from the roots. */
@@ -325,8 +315,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     await makeDurable(out, [], plan.folders);
     onProgress?.({ phase: "write", done: total, total });
 
-    const manifest = manifestOf(paths, algorithm, accuracy);
-    const manifestText = JSON.stringify(manifest, null, 2) + "\n";
+    const manifest = createManifest(paths, algorithm, accuracy);
+    const manifestText = serializeManifest(manifest);
     try {
       const previous = isLink(manifestFile) ? undefined : await readFile(manifestFile, "utf8").catch(() => undefined);
       if (previous === manifestText) stats.unchanged++;
@@ -666,11 +656,6 @@ function hashInDependencyOrder(
     }
   }
   return { hashes, contents };
-}
-
-function manifestOf(paths: Record<string, string>, algorithm: CollectSettings["algorithm"], accuracy: number): CollectManifest {
-  const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { paths: sorted, version: MANIFEST_VERSION, hash: hashBytes(JSON.stringify(sorted), algorithm).slice(0, accuracy) };
 }
 
 /** True when `target` already holds the output's content (same size, same digest): it is not rewritten. */

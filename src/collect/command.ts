@@ -1,16 +1,15 @@
-import { readFileSync } from "node:fs";
+// `static-hash collect`: the command line over `collect()`.
 import { isAbsolute, relative } from "node:path";
-import { isStaticFileError } from "../core/errors.js";
+import { EXIT, oneLine, packageVersion, parseFlags, UsageError, type CommandIo, type Flag } from "../command-line.js";
+import { optionOf } from "../core/check-options.js";
+import { isStaticFileError, type StaticFileError } from "../core/errors.js";
 import { HASH_ALGORITHMS, type HashAlgorithm } from "../core/hash.js";
+import { MANIFEST_NAME } from "../core/manifest.js";
+import type { Mode } from "../core/options.js";
 import { collect, type CollectResult } from "./collect.js";
 import type { CollectOptions, CollectProgress } from "./options.js";
 
-/** Where the command writes; `progress` is true when a progress bar may be drawn (stderr is a terminal). */
-export interface CommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-  readonly progress?: boolean;
-}
+export type { CommandIo } from "../command-line.js";
 
 export const USAGE = `Usage: static-hash collect --root <folder> [--root <folder>...] --out <folder> [options]
 
@@ -36,149 +35,105 @@ Options:
 Exit status: 0 collected (warnings included), 1 collecting failed, 2 usage error.
 `;
 
-class UsageError extends Error {}
-
-const VALUE_FLAGS = ["root", "out", "mode", "algorithm", "accuracy", "base-url", "missing"] as const;
-const SWITCHES = ["quiet", "clear", "help", "version"] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
-type Switch = (typeof SWITCHES)[number];
-
-interface ParsedArgs {
-  readonly values: Map<ValueFlag, string[]>;
-  readonly switches: Set<Switch>;
-  readonly positionals: string[];
-}
-
-/** Splits `--flag value`, `--flag=value` and switches; an unknown flag or a flag without its value is a usage error. */
-function parseArgs(argv: readonly string[]): ParsedArgs {
-  const values = new Map<ValueFlag, string[]>();
-  const switches = new Set<Switch>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "-h") {
-      switches.add("help");
-      continue;
-    }
-    if (!arg.startsWith("--") || arg === "--") {
-      if (arg.startsWith("-") && arg !== "-" && arg !== "--") throw new UsageError(`Unknown option ${arg}. ${SEE_HELP}`);
-      positionals.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf("=");
-    const flag = arg.slice(2, equals === -1 ? undefined : equals);
-    if ((SWITCHES as readonly string[]).includes(flag)) {
-      if (equals !== -1) throw new UsageError(`--${flag} takes no value; write just --${flag}.`);
-      switches.add(flag as Switch);
-      continue;
-    }
-    if (!(VALUE_FLAGS as readonly string[]).includes(flag)) {
-      const near = [...VALUE_FLAGS, ...SWITCHES]
-        .map((known) => ({ known, distance: editDistance(known, flag) }))
-        .filter(({ distance }) => distance <= 2 && flag.length > 2)
-        .sort((a, b) => a.distance - b.distance)[0]?.known;
-      throw new UsageError(`Unknown option --${flag}${near ? ` (did you mean --${near}?)` : ""}. ${SEE_HELP}`);
-    }
-    let value: string | undefined;
-    if (equals !== -1) value = arg.slice(equals + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
-    if (value === undefined || value === "") throw new UsageError(`--${flag} needs a value, as in ${EXAMPLES[flag as ValueFlag]}.`);
-    const list = values.get(flag as ValueFlag) ?? [];
-    if (list.length > 0 && flag !== "root") throw new UsageError(`--${flag} is given more than once; give it once.`);
-    values.set(flag as ValueFlag, [...list, value]);
-  }
-  return { values, switches, positionals };
-}
-
 const SEE_HELP = "Run `static-hash collect --help` for the options.";
-const EXAMPLES: Record<ValueFlag, string> = {
-  root: "--root static",
-  out: "--out dist/static",
-  mode: "--mode filename",
-  algorithm: "--algorithm md5",
-  accuracy: "--accuracy 12",
-  "base-url": "--base-url /static/",
-  missing: "--missing warn",
+
+const FLAGS = {
+  root: { type: "string", multiple: true, example: "--root static" },
+  out: { type: "string", example: "--out dist/static" },
+  mode: { type: "string", example: "--mode filename" },
+  algorithm: { type: "string", example: "--algorithm md5" },
+  accuracy: { type: "string", example: "--accuracy 12" },
+  "base-url": { type: "string", example: "--base-url /static/" },
+  missing: { type: "string", example: "--missing warn" },
+  clear: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const satisfies Record<string, Flag>;
+
+// The flag that spells each option of `collect`, for the core's errors about an option.
+const FLAG_OF: Record<string, string> = {
+  roots: "--root",
+  out: "--out",
+  mode: "--mode",
+  algorithm: "--algorithm",
+  accuracy: "--accuracy",
+  baseUrl: "--base-url",
+  missing: "--missing",
 };
 
-function oneOf<T extends string>(flag: ValueFlag, value: string | undefined, allowed: readonly T[]): T | undefined {
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`--${flag} must be ${allowed.join(" or ")}; got ${JSON.stringify(value)}.`);
 }
 
 /** The options of `collect` from the command line; anything wrong is a usage error saying what to fix. */
-function collectOptionsFrom({ values, positionals }: ParsedArgs): CollectOptions {
-  const extra = positionals.slice(1);
-  if (extra.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(extra[0])}: give folders with --root and --out. ${SEE_HELP}`);
-  const roots = values.get("root");
-  const out = values.get("out")?.[0];
+function collectOptionsFrom(values: ReturnType<typeof parseFlags<typeof FLAGS>>["values"], positionals: readonly string[]): CollectOptions {
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}: give folders with --root and --out. ${SEE_HELP}`);
+  const { root: roots, out, accuracy } = values;
   if (!roots) throw new UsageError(`Missing --root: give the folder to collect, as in --root static. ${SEE_HELP}`);
   if (!out) throw new UsageError(`Missing --out: give the folder to write into, as in --out dist/static. ${SEE_HELP}`);
-  const single = (flag: ValueFlag) => values.get(flag)?.[0];
-  const accuracyText = single("accuracy");
-  if (accuracyText !== undefined && !/^[1-9][0-9]*$/.test(accuracyText)) {
-    throw new UsageError(`--accuracy must be a positive whole number of hash characters, such as 6 or 12; got ${JSON.stringify(accuracyText)}.`);
+  if (accuracy !== undefined && !/^[1-9][0-9]*$/.test(accuracy)) {
+    throw new UsageError(`--accuracy must be a positive whole number of hash characters, such as 6 or 12; got ${JSON.stringify(accuracy)}.`);
   }
   return {
     roots,
     out,
-    mode: oneOf("mode", single("mode"), ["query", "filename"] as const),
-    algorithm: oneOf<HashAlgorithm>("algorithm", single("algorithm"), HASH_ALGORITHMS),
-    accuracy: accuracyText === undefined ? undefined : Number(accuracyText),
-    baseUrl: single("base-url"),
-    missing: oneOf("missing", single("missing"), ["error", "warn"] as const),
+    mode: oneOf("mode", values.mode, ["query", "filename"] as const),
+    algorithm: oneOf<HashAlgorithm>("algorithm", values.algorithm, HASH_ALGORITHMS),
+    accuracy: accuracy === undefined ? undefined : Number(accuracy),
+    baseUrl: values["base-url"],
+    missing: oneOf("missing", values.missing, ["error", "warn"] as const),
   };
 }
 
-// The core names options as the API does; on the command line they are flags.
-const FLAG_NAMES: [RegExp, string][] = [
-  [/Option `baseUrl`/g, "--base-url"],
-  [/Option `accuracy`/g, "--accuracy"],
-  [/Option `roots`/g, "--root"],
-];
+/** A `STATIC_CONFIG` error as the command line says it: an option's rule under its flag's name. */
+function asUsage(error: StaticFileError): string {
+  const about = optionOf(error);
+  const flag = about && FLAG_OF[about.option];
+  return flag ? `${flag} ${about.rule}` : error.message;
+}
 
 /**
- * `static-hash collect …`: parses the command line, runs `collect`, prints problems and a summary.
- * Returns the exit status: 0 collected (warnings included), 1 collecting failed, 2 usage error.
+ * `static-hash collect …` (`argv` without the word `collect`): parses the flags, runs `collect`,
+ * prints problems and a summary. Resolves to the exit status: 0 collected (warnings included),
+ * 1 collecting failed, 2 usage error.
  */
-export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let parsed: ParsedArgs;
+export async function runCollectCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   let options: CollectOptions;
+  let values;
   try {
-    parsed = parseArgs(argv);
-    if (parsed.switches.has("version")) {
+    const parsed = parseFlags(argv, FLAGS, "collect");
+    values = parsed.values;
+    if (values.version) {
       io.stdout.write(`${packageVersion()}\n`);
-      return 0;
+      return EXIT.ok;
     }
-    if (parsed.switches.has("help")) {
+    if (values.help) {
       io.stdout.write(USAGE);
-      return 0;
+      return EXIT.ok;
     }
-    const command = parsed.positionals[0];
-    if (command === undefined) throw new UsageError(`Missing command: static-hash collect --root <folder> --out <folder>. ${SEE_HELP}`);
-    if (command !== "collect") throw new UsageError(`Unknown command ${JSON.stringify(command)}: the command is \`static-hash collect\`. ${SEE_HELP}`);
-    options = collectOptionsFrom(parsed);
+    options = collectOptionsFrom(values, parsed.positionals);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`static-hash: ${error.message}\n`);
-    return 2;
+    return EXIT.usage;
   }
 
-  const quiet = parsed.switches.has("quiet");
+  const quiet = values.quiet === true;
   const bar = !quiet && io.progress ? await progressBar(io.stderr as NodeJS.WritableStream) : undefined;
   let result: CollectResult;
   try {
-    result = await collect({ ...options, clear: parsed.switches.has("clear"), onProgress: bar?.update });
+    result = await collect({ ...options, clear: values.clear === true, onProgress: bar?.update });
   } catch (error) {
     bar?.stop();
     if (isStaticFileError(error) && error.code === "STATIC_CONFIG") {
-      const message = FLAG_NAMES.reduce((text, [pattern, flag]) => text.replace(pattern, flag), error.message);
-      io.stderr.write(`static-hash: ${message}\n`);
-      return 2;
+      io.stderr.write(`static-hash: ${asUsage(error)}\n`);
+      return EXIT.usage;
     }
-    io.stderr.write(`static-hash: collecting failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
+    io.stderr.write(`static-hash: collecting failed: ${oneLine(error)}\n`);
+    return EXIT.failed;
   }
   bar?.stop();
 
@@ -187,17 +142,22 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const warnings = result.problems.length - errors;
   if (!result.ok) {
     io.stderr.write(`static-hash: collecting failed with ${plural(errors, "error")}; ${shownPath(result.manifestFile)} was not changed.\n`);
-    return 1;
+    return EXIT.failed;
   }
-  if (!quiet) io.stdout.write(summary(result, options.out, warnings) + "\n");
-  return 0;
+  if (!quiet) io.stdout.write(summary(result, options.out, options.mode ?? "query", warnings) + "\n");
+  return EXIT.ok;
 }
 
-/** The one-line summary: files, bytes, what was written, rewritten references, warnings and time. */
-export function summary(result: CollectResult, out: string, warnings: number): string {
+/**
+ * The one-line summary: what was collected, what the output holds (originals, hashed copies, the
+ * manifest), how much of it was written, references rewritten, warnings and time.
+ */
+export function summary(result: CollectResult, out: string, mode: Mode, warnings: number): string {
   const { files, bytes, written, unchanged, references, removed, durationMs } = result.stats;
-  const parts = [`${plural(written, "file")} written`, `${unchanged} unchanged`, `${plural(references, "reference")} rewritten`];
-  if (removed > 0) parts.push(`${removed} removed`);
+  // Filename mode keeps each original and writes a hashed copy beside it; query mode writes one copy per file.
+  const holds = mode === "filename" ? `${plural(files, "original")}, ${plural(files, "hashed copy", "hashed copies")}` : plural(files, "copy", "copies");
+  const parts = [`${holds} and ${MANIFEST_NAME} (${count(written)} written, ${count(unchanged)} unchanged)`, `${plural(references, "reference")} rewritten`];
+  if (removed > 0) parts.push(`${count(removed)} removed`);
   if (warnings > 0) parts.push(plural(warnings, "warning"));
   return `Collected ${plural(files, "file")} (${formatBytes(bytes)}) into ${out} in ${(durationMs / 1000).toFixed(2)} s: ${parts.join(", ")}.`;
 }
@@ -208,21 +168,13 @@ function shownPath(path: string): string {
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
-/** Levenshtein distance, for "did you mean" on a mistyped flag. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
+/** A count with thousands separators: 5,883. */
+function count(value: number): string {
+  return value.toLocaleString("en-US");
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+function plural(value: number, noun: string, nouns = `${noun}s`): string {
+  return `${count(value)} ${value === 1 ? noun : nouns}`;
 }
 
 function formatBytes(bytes: number): string {
@@ -261,9 +213,4 @@ async function progressBar(stream: NodeJS.WritableStream) {
       if (phase !== undefined) bar.stop();
     },
   };
-}
-
-function packageVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  return (JSON.parse(text) as { version: string }).version;
 }

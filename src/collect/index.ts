@@ -1,5 +1,4 @@
-export { collect, MANIFEST_NAME, MANIFEST_VERSION, type CollectResult, type CollectManifest, type CollectStats } from "./collect.js";
+// The package entry `static-hash/collect`: the build step and its types.
+export { collect, type CollectResult, type CollectManifest, type CollectStats } from "./collect.js";
 export type { CollectOptions, CollectProgress } from "./options.js";
 export type { CollectProblem, CollectProblemCode } from "./problems.js";
-export { findCssReferences, findJsReferences, type Reference } from "./find-references.js";
-export { writeFileAtomic } from "../fs/atomic-write.js";

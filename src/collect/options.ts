@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { StaticFileError } from "../core/errors.js";
+import { booleanOption, checkOptionNames, configError, oneOf, optionError, show } from "../core/check-options.js";
 import type { HashAlgorithm } from "../core/hash.js";
 import { resolveOptions, type Mode } from "../core/options.js";
 
@@ -49,26 +49,20 @@ export interface CollectSettings {
 
 const OPTION_NAMES = ["roots", "out", "mode", "algorithm", "accuracy", "baseUrl", "missing", "clear", "quiet", "onProgress"];
 
-function configError(message: string): StaticFileError {
-  return new StaticFileError("STATIC_CONFIG", message);
-}
-
 /** Checks the options of `collect` and fills in the defaults; a bad one is a `STATIC_CONFIG` error saying what to fix. */
 export function resolveCollectOptions(options: CollectOptions): CollectSettings {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw configError('collect() needs an options object such as { roots: ["static"], out: "dist/static" }.');
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) throw configError(`Unknown collect option \`${key}\`; the options are ${OPTION_NAMES.join(", ")}.`);
-  }
-  const { out, missing = "error", clear = false, onProgress } = options;
+  checkOptionNames(options, OPTION_NAMES, "collect");
+  const { out, onProgress } = options;
   if (options.roots === undefined) throw configError('collect() needs `roots`: the folders to collect, such as ["static"].');
   if (typeof out !== "string" || out.length === 0 || out.includes("\0")) {
-    throw configError(`collect() needs \`out\`: the folder to write into, such as "dist/static"; got ${JSON.stringify(out)}.`);
+    throw optionError("out", `must be the folder to write into, such as "dist/static"; got ${show(out)}.`);
   }
-  if (missing !== "error" && missing !== "warn") throw configError(`Option \`missing\` must be "error" or "warn"; got ${JSON.stringify(missing)}.`);
-  if (typeof clear !== "boolean") throw configError(`Option \`clear\` must be true or false; got ${JSON.stringify(clear)}.`);
-  if (onProgress !== undefined && typeof onProgress !== "function") throw configError("Option `onProgress` must be a function.");
+  const missing = oneOf("missing", options.missing, ["error", "warn"], "error");
+  const clear = booleanOption("clear", options.clear, false);
+  if (onProgress !== undefined && typeof onProgress !== "function") throw optionError("onProgress", `must be a function; got ${show(onProgress)}.`);
   // The core checks what the two share, so `collect` and `StaticFiles` accept the same values.
   const core = resolveOptions({ roots: options.roots, mode: options.mode, algorithm: options.algorithm, accuracy: options.accuracy, baseUrl: options.baseUrl, cache: false });
 
@@ -92,7 +86,10 @@ function inside(path: string, folder: string): boolean {
   return rel === "" || (rel !== ".." && !rel.startsWith(".." + sep) && !isAbsolute(rel));
 }
 
-/** The real path of a folder that may not exist yet: its nearest existing ancestor resolved, plus the rest. */
+/**
+ * The real path of a folder that may not exist yet: its nearest existing ancestor resolved, plus the
+ * rest. That ancestor must be a folder: a file there could never hold the output.
+ */
 function realOrResolved(path: string): string {
   const missing: string[] = [];
   let existing = resolve(path);
@@ -101,6 +98,13 @@ function realOrResolved(path: string): string {
     if (parent === existing) return resolve(path);
     missing.unshift(basename(existing));
     existing = parent;
+  }
+  if (!statSync(existing).isDirectory()) {
+    throw configError(
+      missing.length === 0
+        ? `The output folder ${path} is a file, not a folder: give a folder to write into, such as "dist/static" (it is created if missing).`
+        : `The output folder ${path} cannot be created: ${existing} is a file, not a folder. Give a folder to write into, such as "dist/static".`,
+    );
   }
   return join(realpathSync(existing), ...missing);
 }

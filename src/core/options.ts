@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { LRUCache } from "lru-cache";
-import { StaticFileError } from "./errors.js";
+import { booleanOption, checkOptionNames, configError, oneOf, optionError, show } from "./check-options.js";
 import { HASH_ALGORITHMS, type HashAlgorithm } from "./hash.js";
 
 export type Mode = "query" | "filename";
@@ -56,73 +56,38 @@ export interface ResolvedOptions {
 export const DEFAULT_CACHE_MAX = 10_000;
 const OPTION_NAMES = ["roots", "baseUrl", "accuracy", "algorithm", "mode", "manifest", "cache", "keyPrefix", "watch", "missing"];
 
-function configError(message: string): StaticFileError {
-  return new StaticFileError("STATIC_CONFIG", message);
-}
-
-/** A user's option value as printed in an error: JSON where it can be (a BigInt or a cycle cannot), else its kind. */
-function show(value: unknown): string {
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json.length > 80 ? json.slice(0, 77) + "..." : json;
-  } catch {
-    // Falls through to the kind of value.
-  }
-  if (typeof value === "bigint") return `${value}n`;
-  return typeof value === "function" ? "a function" : typeof value === "symbol" ? "a symbol" : `an unprintable ${typeof value}`;
-}
-
-/** The option a misspelt key most likely meant: same letters ignoring case, `_` and `-`, or the same first four. */
-function nearestOption(key: string): string | undefined {
-  const squash = (text: string) => text.toLowerCase().replace(/[_-]/g, "");
-  const exact = OPTION_NAMES.find((name) => squash(name) === squash(key));
-  if (exact || squash(key).length < 3) return exact;
-  return OPTION_NAMES.find((name) => squash(name).startsWith(squash(key).slice(0, 4)) || squash(key).startsWith(squash(name)));
-}
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-  throw configError(`Option \`${name}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; got ${show(value)}.`);
-}
-
 /** Checks every option and fills in the defaults; a bad option is a `STATIC_CONFIG` error saying what to fix. */
 export function resolveOptions(options: StaticFilesOptions | undefined): ResolvedOptions {
   if (options === undefined || options === null) options = {};
   if (typeof options !== "object" || Array.isArray(options)) {
     throw configError(`StaticFiles options must be an object such as { roots: ["static"] }; got ${show(options)}.`);
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      const near = nearestOption(key);
-      throw configError(`Unknown option \`${key}\`${near ? `: did you mean \`${near}\`?` : `; the options are ${OPTION_NAMES.join(", ")}.`}`);
-    }
-  }
+  checkOptionNames(options, OPTION_NAMES);
   const o = options as Record<string, unknown>;
 
   let roots: readonly string[];
   if (o.roots === undefined) roots = ["static"];
   else if (typeof o.roots === "string") roots = [o.roots];
   else if (Array.isArray(o.roots)) roots = o.roots;
-  else throw configError(`Option \`roots\` must be an array of folder paths such as ["static"]; got ${show(o.roots)}.`);
+  else throw optionError("roots", `must be an array of folder paths such as ["static"]; got ${show(o.roots)}.`);
   if (roots.length === 0) throw configError('Option `roots` is empty: give at least one folder, such as ["static"].');
   for (const root of roots) {
     if (typeof root !== "string" || root.length === 0 || root.includes("\0")) {
-      throw configError(`Option \`roots\` must hold folder paths (non-empty strings); got ${show(root)}.`);
+      throw optionError("roots", `must hold folder paths (non-empty strings); got ${show(root)}.`);
     }
   }
 
   let baseUrl = o.baseUrl === undefined ? "/static/" : o.baseUrl;
-  if (typeof baseUrl !== "string") throw configError(`Option \`baseUrl\` must be a string such as "/static/"; got ${show(baseUrl)}.`);
+  if (typeof baseUrl !== "string") throw optionError("baseUrl", `must be a string such as "/static/"; got ${show(baseUrl)}.`);
   if (/[?#\s"'<>`]/.test(baseUrl)) {
-    throw configError(`Option \`baseUrl\` must be a plain URL prefix such as "/static/" or "https://cdn.example.com/static/", without a query, fragment, quote or space; got ${show(baseUrl)}.`);
+    throw optionError("baseUrl", `must be a plain URL prefix such as "/static/" or "https://cdn.example.com/static/", without a query, fragment, quote or space; got ${show(baseUrl)}.`);
   }
   // Django insists on the trailing slash; adding it is friendlier than refusing.
   if (baseUrl !== "" && !baseUrl.endsWith("/")) baseUrl += "/";
 
   let accuracy = o.accuracy === undefined ? 6 : o.accuracy;
   if (typeof accuracy !== "number" || !(Number.isInteger(accuracy) || accuracy === Infinity) || accuracy < 1) {
-    throw configError(`Option \`accuracy\` must be a positive integer (the number of hash characters in the URL, default 6); got ${show(accuracy)}.`);
+    throw optionError("accuracy", `must be a positive integer (the number of hash characters in the URL, default 6); got ${show(accuracy)}.`);
   }
   const hashLength = Math.min(accuracy as number, 1024);
 
@@ -131,14 +96,13 @@ export function resolveOptions(options: StaticFilesOptions | undefined): Resolve
   const missing = oneOf<MissingPolicy>("missing", o.missing, ["error", "warn", "ignore"], "error");
 
   if (o.manifest !== undefined && (typeof o.manifest !== "string" || o.manifest.length === 0)) {
-    throw configError(`Option \`manifest\` must be the path of a staticfiles.json; got ${show(o.manifest)}.`);
+    throw optionError("manifest", `must be the path of a staticfiles.json; got ${show(o.manifest)}.`);
   }
 
   const keyPrefix = o.keyPrefix === undefined ? "staticfiles_hash" : o.keyPrefix;
-  if (typeof keyPrefix !== "string") throw configError(`Option \`keyPrefix\` must be a string; got ${show(keyPrefix)}.`);
+  if (typeof keyPrefix !== "string") throw optionError("keyPrefix", `must be a string; got ${show(keyPrefix)}.`);
 
-  const watch = o.watch === undefined ? process.env.NODE_ENV !== "production" : o.watch;
-  if (typeof watch !== "boolean") throw configError(`Option \`watch\` must be true or false; got ${show(watch)}.`);
+  const watch = booleanOption("watch", o.watch, process.env.NODE_ENV !== "production");
 
   let cache: SharedCache | undefined;
   let cacheMax = 0;
@@ -150,16 +114,16 @@ export function resolveOptions(options: StaticFilesOptions | undefined): Resolve
   } else if (c === undefined || (typeof c === "object" && c !== null && !Array.isArray(c))) {
     const settings = { max: DEFAULT_CACHE_MAX, ...(c as object | undefined) } as { max: unknown };
     if (typeof settings.max !== "number" || !Number.isInteger(settings.max) || settings.max < 1) {
-      throw configError(`Option \`cache.max\` must be a positive integer (how many hashes to keep); got ${show(settings.max)}. Use \`cache: false\` to turn caching off.`);
+      throw optionError("cache.max", `must be a positive integer (how many hashes to keep); got ${show(settings.max)}. Use \`cache: false\` to turn caching off.`);
     }
     cacheMax = settings.max;
     try {
       cache = new LRUCache(settings as { max: number });
     } catch (cause) {
-      throw new StaticFileError("STATIC_CONFIG", `Option \`cache\` holds settings lru-cache refuses (${(cause as Error).message}): fix them, or pass only { max }.`, { cause });
+      throw optionError("cache", `holds settings lru-cache refuses (${(cause as Error).message}): fix them, or pass only { max }.`, cause);
     }
   } else {
-    throw configError(`Option \`cache\` must be { max: <number> }, false, or an LRUCache instance; got ${show(c)}.`);
+    throw optionError("cache", `must be { max: <number> }, false, or an LRUCache instance; got ${show(c)}.`);
   }
 
   return {

@@ -5,8 +5,8 @@
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Manifest } from "../core/manifest.js";
-import { hashInQuery, parseName, unhashPath } from "../core/names.js";
+import { storedName, type Manifest, type StoredName } from "../core/manifest.js";
+import { hashInQuery, unhashPath } from "../core/names.js";
 import type { StaticFiles } from "../core/static-files.js";
 import { isFileAbsent } from "./file-errors.js";
 
@@ -65,21 +65,19 @@ export class Locator {
     const stats = await fileStats(file);
     if (stats) {
       if (this.currentStoredNames(manifest).has(name)) return { root, name, file, stats, claim: { kind: "trusted" } };
-      const stored = manifest.paths.get(name);
       const requested = hashInQuery(query);
-      const recorded = stored?.startsWith(name + "?") ? hashInQuery(stored.slice(name.length + 1)) : "";
+      const recorded = storedQueryHash(manifest, name);
       return { root, name, file, stats, claim: requested !== "" && requested === recorded ? { kind: "digest", hash: requested } : NO_CLAIM };
     }
     // A stale hashed name: serve the current version of the file it named, revalidated.
     const unhashed = unhashPath(name);
-    const stored = unhashed && manifest.paths.get(unhashed.path);
-    if (!stored) return undefined;
-    let storedPath: string;
+    let storedPath: string | undefined;
     try {
-      storedPath = parseName(stored.split("?")[0]).path;
+      storedPath = unhashed && storedName(manifest, unhashed.path)?.file;
     } catch {
       return undefined;
     }
+    if (!storedPath) return undefined;
     const currentFile = join(root, storedPath);
     const current = await fileStats(currentFile);
     return current && { root, name: storedPath, file: currentFile, stats: current, claim: NO_CLAIM };
@@ -88,7 +86,11 @@ export class Locator {
   private currentStoredNames(manifest: Manifest): Set<string> {
     let names = this.storedNames.get(manifest);
     if (!names) {
-      names = new Set([...manifest.paths.values()].filter((stored) => !stored.includes("?")));
+      names = new Set();
+      for (const name of manifest.paths.keys()) {
+        const stored = storedNameOrUndefined(manifest, name);
+        if (stored && stored.query === undefined) names.add(stored.file);
+      }
       this.storedNames.set(manifest, names);
     }
     return names;
@@ -113,4 +115,19 @@ async function fileStats(file: string): Promise<Stats | undefined> {
     if (isFileAbsent(error)) return undefined;
     throw error;
   }
+}
+
+/** A manifest value that cannot be read as a stored name is no proof of anything. */
+function storedNameOrUndefined(manifest: Manifest, name: string): StoredName | undefined {
+  try {
+    return storedName(manifest, name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hash a query-mode manifest recorded for `name` (`css/app.css?4e1243` -> `4e1243`), else "". */
+function storedQueryHash(manifest: Manifest, name: string): string {
+  const stored = storedNameOrUndefined(manifest, name);
+  return stored?.query !== undefined && stored.file === name ? stored.hash : "";
 }

@@ -1,15 +1,20 @@
 /**
- * The behaviours every adapter must share, run against the real engine: each adapter's test file
- * calls `runConformance(adapter)` and then adds its engine's own cases.
+ * The behaviours every adapter must share, run against the real engine. Each adapter's test file
+ * calls `testAdapter` once, with every form the adapter can be written in and its own cases, as
+ * unstorage's `testDriver({ driver, additionalTests })` does:
  *
- *     runConformance({ name: "nunjucks", escapes: true, render: async (files, call) => … });
+ *     testAdapter({
+ *       name: "nunjucks",
+ *       forms: [{ name: "tag", escapes: true, render: async (files, call) => … }],
+ *       additionalTests: (site) => test("…", () => …),
+ *     });
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { StaticFiles, type StaticFilesOptions } from "../../src/index.js";
+import { removeTempFolders, tempFolder, writeTree } from "../temp-folders.js";
 
 export interface ConformanceCall {
   /** Which helper or tag: `static` prints the URL, `integrity` the `sha384-…` value. */
@@ -20,8 +25,9 @@ export interface ConformanceCall {
   via: "literal" | "variable";
 }
 
-export interface AdapterUnderTest {
-  /** Shown in the test names: "nunjucks", "handlebars", "eleventy-njk", … */
+/** One way of writing the tag or helper in a template: `{% static %}`, `{{ x | static }}`, `<<static>>`, … */
+export interface AdapterForm {
+  /** Shown in the test names: "tag", "filter", "{{ }}", "liquid", … */
   name: string;
   /** True when the engine HTML-escapes the tag's output (Nunjucks with autoescape, Handlebars `{{ }}`). */
   escapes: boolean;
@@ -31,11 +37,24 @@ export interface AdapterUnderTest {
    */
   escape?: (text: string) => string;
   /**
-   * Renders ONE call and returns exactly what the engine printed for it (the harness trims nothing).
+   * Renders ONE call and returns exactly what the engine printed for it (the harness trims nothing);
+   * `site` is the running test's temporary site, for engines that need a project folder.
    * A render error must reject (or throw) with the engine's error.
    * Names containing a quote are only ever passed `via: "variable"`.
    */
-  render(files: StaticFiles, call: ConformanceCall): Promise<string> | string;
+  render(files: StaticFiles, call: ConformanceCall, site: ConformanceSite): Promise<string> | string;
+}
+
+export interface AdapterUnderTest {
+  /** Shown in the test names: "nunjucks", "handlebars", "eleventy". */
+  name: string;
+  /** Every form of the adapter: each one runs the whole shared suite. */
+  forms: readonly AdapterForm[];
+  /**
+   * The adapter's own cases, declared inside its describe block; `site()` is the temporary site of
+   * the running test (fresh for each test, removed after it).
+   */
+  additionalTests?: (site: () => ConformanceSite) => void;
 }
 
 /** sha1("foo") cut to 6 characters: the original tag's test vector. */
@@ -58,18 +77,17 @@ export interface ConformanceSite {
   files(options?: StaticFilesOptions): StaticFiles;
 }
 
+/** A new site in a temp folder (removed by `removeTempFolders()`): every static file holds "foo". */
 export function makeSite(): ConformanceSite {
-  const dir = mkdtempSync(join(tmpdir(), "static-hash-conformance-"));
+  const dir = writeTree(tempFolder("conformance"), {
+    "static/css/app.css": "foo",
+    "static/js/app.js": "foo",
+    "static/a&b.css": "foo",
+    "static/it's.css": "foo",
+    "secret.txt": "foo",
+  });
   const root = join(dir, "static");
-  mkdirSync(join(root, "css"), { recursive: true });
-  mkdirSync(join(root, "js"), { recursive: true });
-  writeFileSync(join(root, "css/app.css"), "foo");
-  writeFileSync(join(root, "js/app.js"), "foo");
-  writeFileSync(join(root, "a&b.css"), "foo");
-  writeFileSync(join(root, "it's.css"), "foo");
-  const canary = join(dir, "secret.txt");
-  writeFileSync(canary, "foo");
-  return { dir, root, canary, files: (options = {}) => new StaticFiles({ roots: [root], watch: false, ...options }) };
+  return { dir, root, canary: join(dir, "secret.txt"), files: (options = {}) => new StaticFiles({ roots: [root], watch: false, ...options }) };
 }
 
 /** Rewrites a file with new content and a different mtime, as an editor save does. */
@@ -100,128 +118,131 @@ function sha384(content: string): string {
   return "sha384-" + createHash("sha384").update(content).digest("base64");
 }
 
-export function runConformance(adapter: AdapterUnderTest): void {
-  const escape = adapter.escape ?? escapeHtml;
-  /** What the engine must print for a URL or value the core returns. */
-  const printed = (raw: string) => (adapter.escapes ? escape(raw) : raw);
-
-  describe(`${adapter.name}: adapter conformance`, () => {
+/** The shared suite for every form of `adapter`, then the adapter's own cases, each test on a fresh site. */
+export function testAdapter({ name, forms, additionalTests }: AdapterUnderTest): void {
+  describe(name, () => {
     let site: ConformanceSite;
     beforeEach(() => {
       site = makeSite();
     });
-    afterEach(() => {
-      rmSync(site.dir, { recursive: true, force: true });
-    });
+    afterEach(removeTempFolders);
+    for (const form of forms) describe(`${form.name}: adapter conformance`, () => sharedTests(form, () => site));
+    if (additionalTests) describe("own cases", () => additionalTests(() => site));
+  });
+}
 
-    const render = async (files: StaticFiles, call: ConformanceCall) => adapter.render(files, call);
-    const failure = async (files: StaticFiles, call: ConformanceCall): Promise<Error> => {
-      let result: string;
-      try {
-        result = await render(files, call);
-      } catch (error) {
-        expect(error).toBeInstanceOf(Error);
-        return error as Error;
-      }
-      throw new Error(`${adapter.name} rendered ${JSON.stringify(result)} for ${JSON.stringify(call)}; expected an error`);
-    };
+function sharedTests(adapter: AdapterForm, site: () => ConformanceSite): void {
+  const escape = adapter.escape ?? escapeHtml;
+  /** What the engine must print for a URL or value the core returns. */
+  const printed = (raw: string) => (adapter.escapes ? escape(raw) : raw);
 
-    test("a literal name prints its hashed URL", async () => {
-      expect(await render(site.files(), { helper: "static", name: "css/app.css", via: "literal" })).toBe("/static/css/app.css?0beec7");
-    });
+  const render = async (files: StaticFiles, call: ConformanceCall) => adapter.render(files, call, site());
+  const failure = async (files: StaticFiles, call: ConformanceCall): Promise<Error> => {
+    let result: string;
+    try {
+      result = await render(files, call);
+    } catch (error) {
+      expect(error).toBeInstanceOf(Error);
+      return error as Error;
+    }
+    throw new Error(`${adapter.name} rendered ${JSON.stringify(result)} for ${JSON.stringify(call)}; expected an error`);
+  };
 
-    test("a name from a variable prints its hashed URL", async () => {
-      expect(await render(site.files(), { helper: "static", name: "js/app.js", via: "variable" })).toBe("/static/js/app.js?0beec7");
-    });
+  test("a literal name prints its hashed URL", async () => {
+    expect(await render(site().files(), { helper: "static", name: "css/app.css", via: "literal" })).toBe("/static/css/app.css?0beec7");
+  });
 
-    test("the name's own query is kept, and the hash joins it with &", async () => {
-      const out = await render(site.files(), { helper: "static", name: "css/app.css?v=1", via: "literal" });
-      expect(out).toBe(printed("/static/css/app.css?v=1&0beec7"));
-      if (adapter.escapes) expect(out).toContain("&amp;0beec7");
-    });
+  test("a name from a variable prints its hashed URL", async () => {
+    expect(await render(site().files(), { helper: "static", name: "js/app.js", via: "variable" })).toBe("/static/js/app.js?0beec7");
+  });
 
-    test("a fragment is kept after the hash", async () => {
-      const files = site.files();
-      expect(await render(files, { helper: "static", name: "css/app.css#top", via: "literal" })).toBe("/static/css/app.css?0beec7#top");
-      expect(await render(files, { helper: "static", name: "css/app.css?v=1#x", via: "variable" })).toBe(printed("/static/css/app.css?v=1&0beec7#x"));
-    });
+  test("the name's own query is kept, and the hash joins it with &", async () => {
+    const out = await render(site().files(), { helper: "static", name: "css/app.css?v=1", via: "literal" });
+    expect(out).toBe(printed("/static/css/app.css?v=1&0beec7"));
+    if (adapter.escapes) expect(out).toContain("&amp;0beec7");
+  });
 
-    test("filename mode puts the hash in the file name", async () => {
-      expect(await render(site.files({ mode: "filename" }), { helper: "static", name: "css/app.css", via: "literal" })).toBe("/static/css/app.0beec7.css");
-    });
+  test("a fragment is kept after the hash", async () => {
+    const files = site().files();
+    expect(await render(files, { helper: "static", name: "css/app.css#top", via: "literal" })).toBe("/static/css/app.css?0beec7#top");
+    expect(await render(files, { helper: "static", name: "css/app.css?v=1#x", via: "variable" })).toBe(printed("/static/css/app.css?v=1&0beec7#x"));
+  });
 
-    test("& in a file name and in a query is escaped exactly once", async () => {
-      const out = await render(site.files(), { helper: "static", name: "a&b.css?x=1&y=2", via: "literal" });
-      expect(out).toBe(printed("/static/a%26b.css?x=1&y=2&0beec7"));
-      expect(out).not.toContain("&amp;amp;");
-      if (adapter.escapes) expect(out).toContain(`${escape("?x=1&")}y`);
-      else expect(out).toContain("?x=1&y=2&0beec7");
-    });
+  test("filename mode puts the hash in the file name", async () => {
+    expect(await render(site().files({ mode: "filename" }), { helper: "static", name: "css/app.css", via: "literal" })).toBe("/static/css/app.0beec7.css");
+  });
 
-    test("quotes and angle brackets in a name never reach the page raw", async () => {
-      const out = await render(site.files(), { helper: "static", name: `it's.css?q="<b>"`, via: "variable" });
-      expect(out).toBe(printed("/static/it%27s.css?q=%22%3Cb%3E%22&0beec7"));
-      expect(out).not.toMatch(/["'<>]/);
-    });
+  test("& in a file name and in a query is escaped exactly once", async () => {
+    const out = await render(site().files(), { helper: "static", name: "a&b.css?x=1&y=2", via: "literal" });
+    expect(out).toBe(printed("/static/a%26b.css?x=1&y=2&0beec7"));
+    expect(out).not.toContain("&amp;amp;");
+    if (adapter.escapes) expect(out).toContain(`${escape("?x=1&")}y`);
+    else expect(out).toContain("?x=1&y=2&0beec7");
+  });
 
-    test("a missing file is a render error that names the asset", async () => {
-      const error = await failure(site.files(), { helper: "static", name: "css/missing.css", via: "literal" });
-      expect(error.message).toContain("css/missing.css");
-      expect(error.message).toContain("was not found");
-      const fromVariable = await failure(site.files(), { helper: "static", name: "js/missing.js", via: "variable" });
-      expect(fromVariable.message).toContain("js/missing.js");
-    });
+  test("quotes and angle brackets in a name never reach the page raw", async () => {
+    const out = await render(site().files(), { helper: "static", name: `it's.css?q="<b>"`, via: "variable" });
+    expect(out).toBe(printed("/static/it%27s.css?q=%22%3Cb%3E%22&0beec7"));
+    expect(out).not.toMatch(/["'<>]/);
+  });
 
-    test("a name that climbs out of the roots is refused and the file outside is never read", async (context) => {
-      const unread = markUnread(site.canary);
-      for (const via of ["literal", "variable"] as const) {
-        const error = await failure(site.files(), { helper: "static", name: "../secret.txt", via });
-        expect(error.message).toContain("../secret.txt");
-        expect(error.message).toMatch(/leaves the static roots|STATIC_OUTSIDE_ROOT/);
-        const integrity = await failure(site.files(), { helper: "integrity", name: "css/../../secret.txt", via });
-        expect(integrity.message).toMatch(/leaves the static roots|STATIC_OUTSIDE_ROOT/);
-      }
-      if (!atimeRecordsReads(site.dir)) context.skip("this file system does not record reads (noatime), so the canary cannot tell");
-      expect(statSync(site.canary).atimeMs).toBe(unread);
-    });
+  test("a missing file is a render error that names the asset", async () => {
+    const error = await failure(site().files(), { helper: "static", name: "css/missing.css", via: "literal" });
+    expect(error.message).toContain("css/missing.css");
+    expect(error.message).toContain("was not found");
+    const fromVariable = await failure(site().files(), { helper: "static", name: "js/missing.js", via: "variable" });
+    expect(fromVariable.message).toContain("js/missing.js");
+  });
 
-    test("with watch on, an edited file gets its new hash on the next render", async () => {
-      const files = site.files({ watch: true });
-      const call = { helper: "static", name: "css/app.css", via: "literal" } as const;
-      expect(await render(files, call)).toBe("/static/css/app.css?0beec7");
-      edit(join(site.root, "css/app.css"), "bar");
-      expect(await render(files, call)).toBe(`/static/css/app.css?${BAR_HASH}`);
-    });
+  test("a name that climbs out of the roots is refused and the file outside is never read", async (context) => {
+    const unread = markUnread(site().canary);
+    for (const via of ["literal", "variable"] as const) {
+      const error = await failure(site().files(), { helper: "static", name: "../secret.txt", via });
+      expect(error.message).toContain("../secret.txt");
+      expect(error.message).toMatch(/leaves the static roots|STATIC_OUTSIDE_ROOT/);
+      const integrity = await failure(site().files(), { helper: "integrity", name: "css/../../secret.txt", via });
+      expect(integrity.message).toMatch(/leaves the static roots|STATIC_OUTSIDE_ROOT/);
+    }
+    if (!atimeRecordsReads(site().dir)) context.skip("this file system does not record reads (noatime), so the canary cannot tell");
+    expect(statSync(site().canary).atimeMs).toBe(unread);
+  });
 
-    test("with watch off, the cached hash stays until invalidateCache()", async () => {
-      const files = site.files({ watch: false });
-      const call = { helper: "static", name: "css/app.css", via: "variable" } as const;
-      expect(await render(files, call)).toBe("/static/css/app.css?0beec7");
-      edit(join(site.root, "css/app.css"), "bar");
-      expect(await render(files, call)).toBe("/static/css/app.css?0beec7");
-      files.invalidateCache();
-      expect(await render(files, call)).toBe(`/static/css/app.css?${BAR_HASH}`);
-    });
+  test("with watch on, an edited file gets its new hash on the next render", async () => {
+    const files = site().files({ watch: true });
+    const call = { helper: "static", name: "css/app.css", via: "literal" } as const;
+    expect(await render(files, call)).toBe("/static/css/app.css?0beec7");
+    edit(join(site().root, "css/app.css"), "bar");
+    expect(await render(files, call)).toBe(`/static/css/app.css?${BAR_HASH}`);
+  });
 
-    test("integrity prints the sha384 of the file's bytes", async () => {
-      const files = site.files();
-      const expected = sha384("foo");
-      expect(expected).toBe("sha384-mMEf/f3VQGdrGhN8saIrKnA1DJpEFx1rEYDGvly7LuP3nVMsih3Z7y6OCOdSo7q7");
-      expect(await render(files, { helper: "integrity", name: "js/app.js", via: "literal" })).toBe(printed(expected));
-      expect(await render(files, { helper: "integrity", name: "css/app.css", via: "variable" })).toBe(printed(expected));
-    });
+  test("with watch off, the cached hash stays until invalidateCache()", async () => {
+    const files = site().files({ watch: false });
+    const call = { helper: "static", name: "css/app.css", via: "variable" } as const;
+    expect(await render(files, call)).toBe("/static/css/app.css?0beec7");
+    edit(join(site().root, "css/app.css"), "bar");
+    expect(await render(files, call)).toBe("/static/css/app.css?0beec7");
+    files.invalidateCache();
+    expect(await render(files, call)).toBe(`/static/css/app.css?${BAR_HASH}`);
+  });
 
-    test("integrity follows an edit under watch", async () => {
-      const files = site.files({ watch: true });
-      const call = { helper: "integrity", name: "js/app.js", via: "literal" } as const;
-      expect(await render(files, call)).toBe(printed(sha384("foo")));
-      edit(join(site.root, "js/app.js"), "bar");
-      expect(await render(files, call)).toBe(printed(sha384("bar")));
-    });
+  test("integrity prints the sha384 of the file's bytes", async () => {
+    const files = site().files();
+    const expected = sha384("foo");
+    expect(expected).toBe("sha384-mMEf/f3VQGdrGhN8saIrKnA1DJpEFx1rEYDGvly7LuP3nVMsih3Z7y6OCOdSo7q7");
+    expect(await render(files, { helper: "integrity", name: "js/app.js", via: "literal" })).toBe(printed(expected));
+    expect(await render(files, { helper: "integrity", name: "css/app.css", via: "variable" })).toBe(printed(expected));
+  });
 
-    test("integrity of a missing file is a render error that names the asset", async () => {
-      const error = await failure(site.files(), { helper: "integrity", name: "js/missing.js", via: "literal" });
-      expect(error.message).toContain("js/missing.js");
-    });
+  test("integrity follows an edit under watch", async () => {
+    const files = site().files({ watch: true });
+    const call = { helper: "integrity", name: "js/app.js", via: "literal" } as const;
+    expect(await render(files, call)).toBe(printed(sha384("foo")));
+    edit(join(site().root, "js/app.js"), "bar");
+    expect(await render(files, call)).toBe(printed(sha384("bar")));
+  });
+
+  test("integrity of a missing file is a render error that names the asset", async () => {
+    const error = await failure(site().files(), { helper: "integrity", name: "js/missing.js", via: "literal" });
+    expect(error.message).toContain("js/missing.js");
   });
 }

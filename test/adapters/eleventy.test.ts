@@ -2,19 +2,20 @@
  * The shared adapter conformance suite, each call rendered by a real Eleventy 3.1 build of one
  * virtual page, in Nunjucks (which autoescapes) and in Liquid (which prints the URL as is).
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Eleventy from "@11ty/eleventy";
-import { afterAll } from "vitest";
+import { expect, test } from "vitest";
 import staticHash from "../../src/eleventy.js";
 import type { StaticFiles } from "../../src/index.js";
-import { runConformance, type ConformanceCall } from "./conformance.js";
+import { testAdapter, type ConformanceCall } from "./conformance.js";
 
-// An empty input folder: every page is a virtual template.
-const project = mkdtempSync(join(tmpdir(), "static-hash-eleventy-conformance-"));
-mkdirSync(join(project, "input"));
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+/** An Eleventy project with an empty input folder in the test's site: every page is a virtual template. */
+function projectIn(dir: string): string {
+  const project = join(dir, "eleventy");
+  mkdirSync(join(project, "input"), { recursive: true });
+  return project;
+}
 
 /** Every message along Eleventy's chain of wrapped errors, as its CLI prints them. */
 function withCauses(error: unknown): Error {
@@ -26,7 +27,7 @@ function withCauses(error: unknown): Error {
   return new Error(messages.join("\n"), { cause: error });
 }
 
-async function renderPage(files: StaticFiles, page: string, content: string, asset: string): Promise<string> {
+async function renderPage(project: string, files: StaticFiles, page: string, content: string, asset: string): Promise<string> {
   const elev = new Eleventy(join(project, "input"), join(project, "_site"), {
     quietMode: true,
     configPath: false,
@@ -35,6 +36,8 @@ async function renderPage(files: StaticFiles, page: string, content: string, ass
       eleventyConfig.addTemplate(page, content, { asset, permalink: false });
     },
   });
+  // Its errors reach the test as rejections; printed too, they would only fill the log.
+  elev.disableLogger();
   let results;
   try {
     results = await elev.toJSON();
@@ -52,14 +55,26 @@ function tagFor(call: ConformanceCall): string {
   return `{% ${call.helper} ${argument} %}`;
 }
 
-runConformance({
-  name: "eleventy-njk",
-  escapes: true,
-  render: (files, call) => renderPage(files, "page.njk", tagFor(call), call.name),
-});
-
-runConformance({
-  name: "eleventy-liquid",
-  escapes: false,
-  render: (files, call) => renderPage(files, "page.liquid", tagFor(call), call.name),
+testAdapter({
+  name: "eleventy",
+  forms: [
+    {
+      name: "nunjucks",
+      escapes: true,
+      render: (files, call, site) => renderPage(projectIn(site.dir), files, "page.njk", tagFor(call), call.name),
+    },
+    {
+      name: "liquid",
+      escapes: false,
+      render: (files, call, site) => renderPage(projectIn(site.dir), files, "page.liquid", tagFor(call), call.name),
+    },
+  ],
+  additionalTests: (site) => {
+    test("a render error names the page", async () => {
+      const failure = await renderPage(projectIn(site().dir), site().files(), "broken.njk", '{% static "css/missing.css" %}', "").catch((error: Error) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(/broken\.njk/);
+      expect((failure as Error).message).toMatch(/Static file "css\/missing\.css" was not found/);
+    });
+  },
 });

@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { USAGE } from "../../src/collect/command.js";
+import { summary, USAGE } from "../../src/collect/command.js";
+import type { CollectResult } from "../../src/collect/index.js";
 import { CLI, readTree, runCli, tempFolder, writeTree } from "./trees.js";
 
 const TREE = { "img/a.png": "foo", "css/app.css": "a{background:url(../img/a.png)}" };
@@ -21,12 +22,18 @@ describe("static-hash collect", () => {
     const first = await runCli(["collect", "--root", root, "--out", out, "--mode", "filename"]);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`^Collected 2 files \\(34 bytes\\) into ${out} in \\d+\\.\\d\\d s: 5 files written, 0 unchanged, 1 reference rewritten\\.\\n$`));
+    expect(first.stdout).toMatch(
+      new RegExp(`^Collected 2 files \\(34 bytes\\) into ${out} in \\d+\\.\\d\\d s: 2 originals, 2 hashed copies and staticfiles\\.json \\(5 written, 0 unchanged\\), 1 reference rewritten\\.\\n$`),
+    );
     expect(readTree(out)["img/a.0beec7.png"]).toBe("foo");
 
     const second = await runCli(["collect", `--root=${root}`, `--out=${out}`, "--mode=filename"]);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/: 0 files written, 5 unchanged, 1 reference rewritten\.\n$/);
+    expect(second.stdout).toMatch(/ s: 2 originals, 2 hashed copies and staticfiles\.json \(0 written, 5 unchanged\), 1 reference rewritten\.\n$/);
+
+    const query = await runCli(["collect", "--root", root, "--out", join(tempFolder("out"), "static")]);
+    expect(query.code).toBe(0);
+    expect(query.stdout).toMatch(/ s: 2 copies and staticfiles\.json \(3 written, 0 unchanged\), 1 reference rewritten\.\n$/);
   });
 
   it("takes every flag: repeated roots, algorithm, accuracy, base URL, quiet, clear", async () => {
@@ -51,7 +58,7 @@ describe("static-hash collect", () => {
   });
 
   it("prints --help on stdout and exits 0", async () => {
-    for (const args of [["--help"], ["collect", "--help"], ["collect", "-h"]]) {
+    for (const args of [["collect", "--help"], ["collect", "-h"], ["collect", "--root", "x", "--help"]]) {
       expect(await runCli(args)).toEqual({ code: 0, stdout: USAGE, stderr: "" });
     }
     expect(USAGE).toContain("--root <folder>");
@@ -89,6 +96,9 @@ describe("static-hash collect", () => {
       [["collect", "--root", root, "--out", out, "--rot", "x"], "Unknown option --rot (did you mean --root?). Run `static-hash collect --help` for the options."],
       [["collect", "--root", root, "--out", out, "-q"], "Unknown option -q. Run `static-hash collect --help` for the options."],
       [["collect", "--root", "--out", out], "--root needs a value, as in --root static."],
+      [["collect", "--root=", "--out", out], "--root needs a value, as in --root static."],
+      [["colect", "--root", root], 'Unknown command "colect" (did you mean collect?): the command is `static-hash collect`. Run `static-hash collect --help` for the options.'],
+      [["collect", "--root", root, "--out", out, "--base_url", "/s/"], "Unknown option --base_url (did you mean --base-url?). Run `static-hash collect --help` for the options."],
       [["collect", "--root", root, "--out", out, "--mode", "hash"], '--mode must be query or filename; got "hash".'],
       [["collect", "--root", root, "--out", out, "--missing", "ignore"], '--missing must be error or warn; got "ignore".'],
       [["collect", "--root", root, "--out", out, "--algorithm", "crc32"], '--algorithm must be sha1 or md5 or sha256 or sha384 or sha512; got "crc32".'],
@@ -120,5 +130,68 @@ describe("static-hash collect", () => {
     expect(shown).toMatch(/Collected 2 files \(34 bytes\)/);
     const quiet = onTerminal(["--quiet"]);
     expect(quiet).toBe("");
+  });
+
+  it("lists its commands with --help or -h, and prints the version with --version", async () => {
+    const commands = [
+      "Usage: static-hash <command> [options]",
+      "",
+      "Commands:",
+      "  collect  copy the roots into one folder with content hashes, and write staticfiles.json",
+      "           static-hash collect --root <folder> --out <folder>",
+      "",
+      "Run `static-hash <command> --help` for the options of a command.",
+      "Exit status: 0 done (warnings included), 1 the command failed, 2 usage error.",
+      "",
+    ].join("\n");
+    expect(await runCli(["--help"])).toEqual({ code: 0, stdout: commands, stderr: "" });
+    expect(await runCli(["-h"])).toEqual({ code: 0, stdout: commands, stderr: "" });
+    const version = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const args of [["--version"], ["collect", "--version"]]) {
+      expect(await runCli(args)).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+    }
+  });
+
+  it("takes the flags before the command too", async () => {
+    const root = writeTree(tempFolder("root"), TREE);
+    const out = join(tempFolder("out"), "static");
+    expect(await runCli(["--root", root, "--out", out, "--quiet", "collect"])).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(Object.keys(readTree(out)).sort()).toEqual(["css/app.css", "img/a.png", "staticfiles.json"]);
+  });
+
+  it("--out naming a file is a usage error saying so, not a stack trace", async () => {
+    const root = writeTree(tempFolder("root"), TREE);
+    const file = join(writeTree(tempFolder("out"), { "notes.txt": "keep" }), "notes.txt");
+    expect(await runCli(["collect", "--root", root, "--out", file])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `static-hash: The output folder ${file} is a file, not a folder: give a folder to write into, such as "dist/static" (it is created if missing).\n`,
+    });
+    expect(await runCli(["collect", "--root", root, "--out", join(file, "static")])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `static-hash: The output folder ${join(file, "static")} cannot be created: ${file} is a file, not a folder. Give a folder to write into, such as "dist/static".\n`,
+    });
+    expect(readFileSync(file, "utf8")).toBe("keep");
+  });
+
+  it("says in its summary what the output holds", () => {
+    const result = (files: number, written: number, unchanged: number, references: number, removed = 0): CollectResult => ({
+      ok: true,
+      manifest: undefined,
+      manifestFile: "dist/static/staticfiles.json",
+      problems: [],
+      stats: { files, bytes: 48_213_377, written, unchanged, references, removed, durationMs: 2_104 },
+    });
+    expect(summary(result(5883, 11767, 0, 1204), "dist/static", "filename", 0)).toBe(
+      "Collected 5,883 files (48.2 MB) into dist/static in 2.10 s: 5,883 originals, 5,883 hashed copies and staticfiles.json (11,767 written, 0 unchanged), 1,204 references rewritten.",
+    );
+    expect(summary(result(5883, 12, 5872, 1204, 3), "dist/static", "query", 2)).toBe(
+      "Collected 5,883 files (48.2 MB) into dist/static in 2.10 s: 5,883 copies and staticfiles.json (12 written, 5,872 unchanged), 1,204 references rewritten, 3 removed, 2 warnings.",
+    );
+    expect(summary(result(1, 3, 0, 0), "out", "filename", 1)).toBe(
+      "Collected 1 file (48.2 MB) into out in 2.10 s: 1 original, 1 hashed copy and staticfiles.json (3 written, 0 unchanged), 0 references rewritten, 1 warning.",
+    );
   });
 });

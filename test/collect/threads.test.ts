@@ -33,7 +33,8 @@ describe("collect with a worker thread", () => {
       expect(run.code).toBe(0);
       const fileCount = Object.keys(bigTree()).length;
       const outputs = mode === "filename" ? 2 * fileCount + 1 : fileCount + 1;
-      expect(run.stdout).toContain(`: ${outputs} files written, 0 unchanged, 130 references rewritten.`);
+      const holds = mode === "filename" ? `${fileCount} originals, ${fileCount} hashed copies` : `${fileCount} copies`;
+      expect(run.stdout).toContain(`: ${holds} and staticfiles.json (${outputs.toLocaleString("en-US")} written, 0 unchanged), 130 references rewritten.`);
 
       const alone = join(tempFolder("api"), "static");
       const result = await collect({ roots: root, out: alone, mode, algorithm: "md5", accuracy: 12 });
@@ -64,12 +65,13 @@ describe("collect with a worker thread", () => {
     const out = join(tempFolder("out"), "static");
     const args = ["collect", "--root", root, "--out", out, "--mode", "filename"];
     const outputs = 2 * Object.keys(files).length + 1;
-    expect((await runCli(args)).stdout).toContain(`: ${outputs} files written, 0 unchanged,`);
-    expect((await runCli(args)).stdout).toContain(`: 0 files written, ${outputs} unchanged,`);
+    const count = (n: number) => n.toLocaleString("en-US");
+    expect((await runCli(args)).stdout).toContain(` staticfiles.json (${count(outputs)} written, 0 unchanged),`);
+    expect((await runCli(args)).stdout).toContain(` staticfiles.json (0 written, ${count(outputs)} unchanged),`);
     const hashedName = `img/g0/i0.${digest("image 0\n").slice(0, 6)}.png`;
     // Same size, other bytes, written in place: the hard-linked original name changes with it.
     writeFileSync(join(out, hashedName), "imagE 0\n");
-    expect((await runCli(args)).stdout).toContain(`: 2 files written, ${outputs - 2} unchanged,`);
+    expect((await runCli(args)).stdout).toContain(` staticfiles.json (2 written, ${count(outputs - 2)} unchanged),`);
     expect(readFileSync(join(out, hashedName), "utf8")).toBe("image 0\n");
     expect(readFileSync(join(out, "img/g0/i0.png"), "utf8")).toBe("image 0\n");
   });

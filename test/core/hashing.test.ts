@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, ftruncateSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { digestFile, hashBytes, hashFile, HASH_ALGORITHMS, StaticFiles, type HashAlgorithm } from "../../src/index.js";
+import { StaticFiles, type HashAlgorithm } from "../../src/index.js";
+import { digestFile, hashBytes, hashFile, HASH_ALGORITHMS } from "../../src/core/hash.js";
 import { removeTempFolders, tempFolder, tempRoot } from "../temp-folders.js";
 
 afterAll(removeTempFolders);

@@ -2,7 +2,8 @@
 // literal values (as `openssl dgst -binary | base64` prints them) and node:crypto in the test.
 import { createHash } from "node:crypto";
 import { afterAll, describe, expect, test } from "vitest";
-import { INTEGRITY_ALGORITHMS, integrityOf, StaticFileError, StaticFiles } from "../../src/index.js";
+import { StaticFileError, StaticFiles } from "../../src/index.js";
+import { INTEGRITY_ALGORITHMS, integrityOf } from "../../src/core/hash.js";
 import { removeTempFolders, tempRoot, thrown } from "../temp-folders.js";
 
 afterAll(removeTempFolders);

@@ -6,6 +6,7 @@ import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { StaticFileError, StaticFiles, type StaticFilesOptions } from "../../src/index.js";
+import { createManifest, MANIFEST_NAME, MANIFEST_VERSIONS, parseManifest, serializeManifest, storedName } from "../../src/core/manifest.js";
 import { removeTempFolders, settle, tempFolder, thrown, writeTree } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
@@ -285,5 +286,73 @@ describe("a manifest that cannot be used: STATIC_MANIFEST naming the file and th
     expect(error.code).toBe("STATIC_MANIFEST");
     expect(error.asset).toBe("evil.css");
     expect(error.message).toMatch(message);
+  });
+});
+
+describe("the manifest module: what collect writes, and what a stored value means", () => {
+  const signature = { size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0 };
+
+  test("createManifest sorts the names and hashes the paths; serializeManifest writes Django's layout", () => {
+    const manifest = createManifest({ "js/app.js": "js/app.js?0beec7", "css/app.css": "css/app.css?62cdb7" }, "sha1", 6);
+    const sorted = { "css/app.css": "css/app.css?62cdb7", "js/app.js": "js/app.js?0beec7" };
+    const hash = createHash("sha1").update(JSON.stringify(sorted)).digest("hex").slice(0, 6);
+    expect(manifest).toEqual({ paths: sorted, version: "1.0", hash });
+    expect(Object.keys(manifest.paths)).toEqual(["css/app.css", "js/app.js"]);
+    expect(serializeManifest(manifest)).toBe(
+      `{\n  "paths": {\n    "css/app.css": "css/app.css?62cdb7",\n    "js/app.js": "js/app.js?0beec7"\n  },\n  "version": "1.0",\n  "hash": "${hash}"\n}\n`,
+    );
+    expect(MANIFEST_NAME).toBe("staticfiles.json");
+    expect(MANIFEST_VERSIONS).toEqual(["1.0", "1.1"]);
+  });
+
+  test("what is written is read back as it was", () => {
+    const written = createManifest({ "css/app.css": "css/app.4e1243.css", Makefile: "Makefile.0beec7" }, "md5", 12);
+    const read = parseManifest(serializeManifest(written), "staticfiles.json", signature);
+    expect(Object.fromEntries(read.paths)).toEqual(written.paths);
+    expect([read.version, read.hash, read.source]).toEqual(["1.0", written.hash, "staticfiles.json"]);
+  });
+
+  test("storedName takes a query-mode and a filename-mode value apart", () => {
+    const manifest = parseManifest(
+      JSON.stringify({
+        paths: {
+          "css/app.css": "css/app.css?4e1243",
+          "css/v.css": "css/v.css?v=1&4e1243",
+          "js/jquery.min.js": "js/jquery.min.4e1243.js",
+          Makefile: "Makefile.4e1243",
+          "old/plain.txt": "old/plain.txt",
+          "x/../y.css": "/x/./../y.4e1243.css",
+          "up.css": "../up.4e1243.css",
+          "dir.css": "css/",
+        },
+        version: "1.1",
+      }),
+      "/site/staticfiles.json",
+      signature,
+    );
+    expect(storedName(manifest, "css/app.css")).toEqual({ file: "css/app.css", query: "4e1243", hash: "4e1243" });
+    expect(storedName(manifest, "css/v.css")).toEqual({ file: "css/v.css", query: "v=1&4e1243", hash: "4e1243" });
+    expect(storedName(manifest, "js/jquery.min.js")).toEqual({ file: "js/jquery.min.4e1243.js", query: undefined, hash: "4e1243" });
+    expect(storedName(manifest, "Makefile")).toEqual({ file: "Makefile.4e1243", query: undefined, hash: "4e1243" });
+    expect(storedName(manifest, "old/plain.txt")).toEqual({ file: "old/plain.txt", query: undefined, hash: "" });
+    expect(storedName(manifest, "x/../y.css")).toEqual({ file: "y.4e1243.css", query: undefined, hash: "4e1243" });
+    expect(storedName(manifest, "css/missing.css")).toBeUndefined();
+    const outside = thrown(() => storedName(manifest, "up.css", "/up.css?x"));
+    expect([outside.code, outside.asset, outside.message]).toEqual([
+      "STATIC_MANIFEST",
+      "/up.css?x",
+      'The manifest /site/staticfiles.json maps "up.css" to "../up.4e1243.css", which is not a file inside its folder: rewrite it with `static-hash collect`.',
+    ]);
+    expect(thrown(() => storedName(manifest, "dir.css")).message).toBe(
+      'The manifest /site/staticfiles.json maps "dir.css" to "css/", which is not a file name: rewrite it with `static-hash collect`.',
+    );
+  });
+
+  test("StaticFiles.storedName answers from the manifest in use, and nothing without one", () => {
+    const { manifest } = collected(JSON.stringify({ paths: { "css/app.css": "css/app.css?4e1243" }, version: "1.0" }));
+    const files = withManifest(manifest);
+    expect(files.storedName("/css/./app.css?v=2#top")).toEqual({ file: "css/app.css", query: "4e1243", hash: "4e1243" });
+    expect(files.storedName("css/other.css")).toBeUndefined();
+    expect(new StaticFiles({ roots: [tempFolder("roots")] }).storedName("css/app.css")).toBeUndefined();
   });
 });

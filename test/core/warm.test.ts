@@ -5,7 +5,8 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, wri
 import { join } from "node:path";
 import { LRUCache } from "lru-cache";
 import { afterAll, describe, expect, test } from "vitest";
-import { digestFile, hashFile, StaticFiles } from "../../dist/index.js";
+import { StaticFiles } from "../../dist/index.js";
+import { digestFile, hashFile } from "../../dist/core/hash.js";
 import { digestFiles, HashingThreads } from "../../dist/core/warm.js";
 import { removeTempFolders, tempFolder, tempRoot, writeTree } from "../temp-folders.js";
 

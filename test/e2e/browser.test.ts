@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { integrityOf, type StaticFiles } from "../../src/index.js";
+import type { StaticFiles } from "../../src/index.js";
+import { integrityOf } from "../../src/core/hash.js";
 import { close, listen } from "../serve/http-client.js";
 
 // Names used inside page.evaluate(), which runs in the browser (the project's TypeScript lib has no DOM).

@@ -8,7 +8,8 @@ import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
-import { StaticFiles, StaticFileError, hashBytes, integrityOf } from "../../src/index.js";
+import { StaticFiles, StaticFileError } from "../../src/index.js";
+import { hashBytes, integrityOf } from "../../src/core/hash.js";
 import { CHUNK_SIZE } from "../../src/core/hash.js";
 import { collect } from "../../src/collect/index.js";
 

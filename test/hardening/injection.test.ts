@@ -6,7 +6,8 @@ import { join } from "node:path";
 import Handlebars from "handlebars";
 import nunjucks from "nunjucks";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { StaticFiles, hashBytes } from "../../src/index.js";
+import { StaticFiles } from "../../src/index.js";
+import { hashBytes } from "../../src/core/hash.js";
 import { registerStatic } from "../../src/handlebars.js";
 import { angleTags, useStatic } from "../../src/nunjucks.js";
 

@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { StaticFiles, StaticFileError, hashBytes, hashedPath, integrityOf, parseName, unhashPath, type StaticFilesOptions } from "../../src/index.js";
+import { StaticFiles, StaticFileError, type StaticFilesOptions } from "../../src/index.js";
+import { hashBytes, integrityOf } from "../../src/core/hash.js";
+import { hashedPath, parseName, unhashPath } from "../../src/core/names.js";
 
 const LONG = Boolean(process.env.STATIC_HASH_LONG_TESTS);
 const NUM_RUNS = LONG ? 20_000 : 500;

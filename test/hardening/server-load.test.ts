@@ -13,7 +13,9 @@ import express from "express";
 import { request as httpRequest, Agent } from "node:http";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { serveStatic } from "../../src/express.js";
-import { StaticFiles, hashBytes, unhashPath } from "../../src/index.js";
+import { StaticFiles } from "../../src/index.js";
+import { hashBytes } from "../../src/core/hash.js";
+import { unhashPath } from "../../src/core/names.js";
 import { rawRequest, type RawResponse } from "../serve/http-client.js";
 
 const LONG = Boolean(process.env.STATIC_HASH_LONG_TESTS);

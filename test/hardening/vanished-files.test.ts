@@ -10,7 +10,8 @@ import { join } from "node:path";
 import express from "express";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { serveStatic, type ServeStaticOptions } from "../../src/express.js";
-import { StaticFiles, hashBytes } from "../../src/index.js";
+import { StaticFiles } from "../../src/index.js";
+import { hashBytes } from "../../src/core/hash.js";
 import { close, listen, rawRequest } from "../serve/http-client.js";
 import { removeTempFolders, tempFolder } from "../temp-folders.js";
 

@@ -1,10 +1,10 @@
 // The package as a user gets it: `npm pack`, then `npm install <tarball>` into a fresh project,
 // then ESM imports, CommonJS require, the bin, and TypeScript types against that installed copy.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeTempFolders, tempFolder } from "../temp-folders.js";
 
 const PACKAGE = resolve(import.meta.dirname, "../..");
 const SHA384_FOO = "sha384-mMEf/f3VQGdrGhN8saIrKnA1DJpEFx1rEYDGvly7LuP3nVMsih3Z7y6OCOdSo7q7";
@@ -45,7 +45,7 @@ beforeAll(async () => {
   if (!existsSync(join(PACKAGE, "dist/index.js"))) {
     throw new Error("dist/ is missing: run `npm run build` (npm test does) before this suite.");
   }
-  work = mkdtempSync(join(tmpdir(), "static-hash-installed-"));
+  work = tempFolder("installed");
   // --ignore-scripts: `prepare` would rebuild dist/ while other suites read it; npm test has built it.
   const packed = JSON.parse(
     execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: PACKAGE, encoding: "utf8" }),
@@ -72,9 +72,7 @@ beforeAll(async () => {
   }
 }, 180_000);
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(removeTempFolders);
 
 describe("the tarball", () => {
   it("holds dist/, README.md, LICENSE and package.json only, and no test file", () => {
@@ -119,6 +117,19 @@ describe("ESM", () => {
     expect(code).toBe(0);
     expect(stdout).toBe(`${Array(11).fill("function").join(" ")}\n{"blockStart":"<%","blockEnd":"%>"}\n`);
     expect(existsSync(join(project, "node_modules/nunjucks"))).toBe(false);
+  });
+
+  it("exports what users need, and no internals", async () => {
+    const { code, stdout, stderr } = await node(
+      `
+      console.log(Object.keys(await import("static-hash")).sort().join(" "));
+      console.log(Object.keys(await import("static-hash/collect")).sort().join(" "));
+      `,
+      "exports.mjs",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toBe("StaticFileError StaticFiles collect isStaticFileError\ncollect\n");
   });
 
   it("renders through the user's own nunjucks and handlebars", async () => {
@@ -192,9 +203,12 @@ describe("the static-hash bin", () => {
   const bin = () => join(project, "node_modules/.bin/static-hash");
 
   it("prints its usage with --help and exits 0; a usage error exits 2", async () => {
-    const help = await run(bin(), ["--help"], project);
+    const help = await run(bin(), ["collect", "--help"], project);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: static-hash collect --root <folder>/);
+    const commands = await run(bin(), ["--help"], project);
+    expect(commands.code).toBe(0);
+    expect(commands.stdout).toMatch(/^Usage: static-hash <command> \[options\]\n\nCommands:\n  collect  /);
     const usage = await run(bin(), ["collect", "--root", "static"], project);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--out/);
@@ -229,7 +243,8 @@ describe("the static-hash bin", () => {
 
 describe("TypeScript", () => {
   const consumer = `
-    import { StaticFiles, StaticFileError, type StaticFilesOptions } from "static-hash";
+    import { StaticFiles, StaticFileError, collect, type StaticFilesOptions, type CollectOptions, type CollectResult } from "static-hash";
+    import { collect as collectToo, type CollectProblem } from "static-hash/collect";
     import { useStatic, StaticExtension, angleTags } from "static-hash/nunjucks";
     import { registerStatic } from "static-hash/handlebars";
     import staticHash from "static-hash/eleventy";
@@ -254,7 +269,10 @@ describe("TypeScript", () => {
     function codeOf(error: unknown): string | undefined {
       return error instanceof StaticFileError ? error.code + String(error.asset) : undefined;
     }
-    export { url, tags, plugin, middleware, codeOf };
+    const build: CollectOptions = { roots: ["static"], out: "dist/static", mode: "filename" };
+    const collected: Promise<CollectResult> = collect(build);
+    const problems = (result: CollectResult): readonly CollectProblem[] => result.problems;
+    export { url, tags, plugin, middleware, codeOf, collected, problems, collectToo };
   `;
 
   function tsc(folder: string, module: string, moduleResolution: string): Promise<Run> {

@@ -18,6 +18,8 @@ declare module "@11ty/eleventy" {
     init(): Promise<void>;
     watch(): Promise<void>;
     stopWatch(): Promise<void>;
+    /** Stops its console output; errors still reject. */
+    disableLogger(): void;
   }
 }
 
