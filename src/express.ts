@@ -18,6 +18,9 @@ import type { StaticFilesOptions } from "./core/options.js";
 import { StaticFiles, staticFilesFrom } from "./core/static-files.js";
 import { ContentDigests, type ContentDigest } from "./serve/content-digest.js";
 import { parseRequestPath } from "./serve/request-path.js";
+import { Compression } from "./serve/compression.js";
+import type { CompressionOption } from "./serve/compression-cache.js";
+import { sendVariant, varyWith } from "./serve/send-variant.js";
 
 export interface ServeStaticOptions {
   /** Hand 4xx requests (missing file, refused path, other methods) to `next()` instead of answering them. Default `true`, as serve-static. */
@@ -26,13 +29,18 @@ export interface ServeStaticOptions {
   maxAge?: number;
   /** Only `false`, accepted for serve-static users: directories and index files are never served. */
   index?: false;
+  /**
+   * Negotiated `br`/`gzip` (default on): a collect output's precompressed siblings, or, serving the roots,
+   * variants made once per content and kept in memory up to `maxBytes` (default 64 MiB). `false` turns it off.
+   */
+  compression?: CompressionOption;
 }
 
 /** A `(req, res, next?)` handler: Express middleware, or a plain `http` request listener (it answers 404 itself without `next`). */
 export type StaticMiddleware = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
 export const IMMUTABLE_MAX_AGE = 31_536_000_000;
-const OPTION_NAMES = ["fallthrough", "maxAge", "index"];
+const OPTION_NAMES = ["fallthrough", "maxAge", "index", "compression"];
 
 /** How the request's hash is checked before the response may be marked immutable. */
 type Proof =
@@ -65,6 +73,7 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
   const hashLength = Math.min(accuracy, createHash(algorithm).digest("hex").length);
   const storedNames = new WeakMap<Manifest, Set<string>>();
   const basePath = new URL(staticFiles.baseUrl, "http://localhost/").pathname;
+  const compression = Compression.create(options.compression, staticFiles.options.manifest !== undefined, digests, algorithm);
 
   /** Non-manifest: the real file first (first root wins), else `x.<h>.ext` served from `x.ext`. */
   async function resolveInRoots(name: string, query: string | undefined): Promise<Target | undefined> {
@@ -147,7 +156,16 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
     resolving
       .then(async (target) => {
         if (!target) return refuse(404, `No static file ${JSON.stringify(path.name)}.`);
-        sendTarget(req, res, target, await provenDigest(target), maxAgeSeconds, algorithm, refuse);
+        const proof = await provenDigest(target);
+        // Compression: a variant made from the proven identity bytes, or identity with Vary (Range is always identity).
+        const encoding = compression ? await compression.decide(req, target, proof) : undefined;
+        if (encoding?.kind === "variant") {
+          const immutable = encoding.variant.immutable;
+          return sendVariant(req, res, encoding.variant, immutable ? `public, max-age=${maxAgeSeconds}, immutable` : "no-cache");
+        }
+        if (encoding?.kind === "not-acceptable") return answer(res, 406, { Vary: "Accept-Encoding" });
+        if (encoding?.vary) res.setHeader("Vary", varyWith(res.getHeader("Vary")));
+        sendTarget(req, res, target, proof, maxAgeSeconds, algorithm, refuse);
       })
       .catch((error: unknown) => refuse(500, `static-hash could not serve ${JSON.stringify(path.name)}: ${(error as Error).message}`, error));
   };
@@ -256,6 +274,7 @@ const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
   404: "Not Found",
   405: "Method Not Allowed",
+  406: "Not Acceptable",
   412: "Precondition Failed",
   416: "Range Not Satisfiable",
   500: "Internal Server Error",

@@ -27,6 +27,8 @@ Options:
   --base-url <url>     the URL the files are served under, Django's STATIC_URL (default /static/)
   --missing <policy>   error (default): a reference to a missing file fails the collect;
                        warn: it is reported and left as written
+  --compress           also write <file>.br (brotli) and <file>.gz (gzip) next to each text,
+                       CSS, JS, JSON, SVG, source map and font file, where they save 5% or more
   --clear              after writing the manifest, remove every file of --out this run
                        did not write (hashed copies of earlier runs, files gone from the roots)
   --quiet              no progress bar and no summary; errors and warnings are still printed
@@ -39,7 +41,7 @@ Exit status: 0 collected (warnings included), 1 collecting failed, 2 usage error
 class UsageError extends Error {}
 
 const VALUE_FLAGS = ["root", "out", "mode", "algorithm", "accuracy", "base-url", "missing"] as const;
-const SWITCHES = ["quiet", "clear", "help", "version"] as const;
+const SWITCHES = ["quiet", "clear", "compress", "help", "version"] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 type Switch = (typeof SWITCHES)[number];
 
@@ -169,7 +171,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const bar = !quiet && io.progress ? await progressBar(io.stderr as NodeJS.WritableStream) : undefined;
   let result: CollectResult;
   try {
-    result = await collect({ ...options, clear: parsed.switches.has("clear"), onProgress: bar?.update });
+    result = await collect({ ...options, clear: parsed.switches.has("clear"), compress: parsed.switches.has("compress"), onProgress: bar?.update });
   } catch (error) {
     bar?.stop();
     if (isStaticFileError(error) && error.code === "STATIC_CONFIG") {
@@ -195,8 +197,9 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
 
 /** The one-line summary: files, bytes, what was written, rewritten references, warnings and time. */
 export function summary(result: CollectResult, out: string, warnings: number): string {
-  const { files, bytes, written, unchanged, references, removed, durationMs } = result.stats;
+  const { files, bytes, written, unchanged, references, removed, variants, durationMs } = result.stats;
   const parts = [`${plural(written, "file")} written`, `${unchanged} unchanged`, `${plural(references, "reference")} rewritten`];
+  if (variants > 0) parts.push(`${plural(variants, "compressed variant")} written`);
   if (removed > 0) parts.push(`${removed} removed`);
   if (warnings > 0) parts.push(plural(warnings, "warning"));
   return `Collected ${plural(files, "file")} (${formatBytes(bytes)}) into ${out} in ${(durationMs / 1000).toFixed(2)} s: ${parts.join(", ")}.`;
@@ -249,7 +252,7 @@ async function progressBar(stream: NodeJS.WritableStream) {
   let phase: CollectProgress["phase"] | undefined;
   return {
     update: (progress: CollectProgress) => {
-      const label = progress.phase === "read" ? "reading" : "writing";
+      const label = progress.phase === "read" ? "reading" : progress.phase === "compress" ? "compressing" : "writing";
       if (progress.phase !== phase) {
         if (phase === undefined) bar.start(progress.total, progress.done, { phase: label });
         else bar.setTotal(progress.total);
