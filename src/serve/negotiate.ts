@@ -53,7 +53,10 @@ export function chooseEncoding(header: string | undefined, available: readonly E
   if (header === undefined) return "identity";
   const accepted = parseAcceptEncoding(header);
   const star = accepted.get("*");
-  const qOf = (coding: string): number => accepted.get(coding) ?? (coding === "identity" ? (star === 0 ? 0 : 1) : (star ?? 0));
+  // Identity, unless named or covered by `*`, ranks with the least-wanted coding named (as the negotiator package reads it).
+  const positive = [...accepted.values()].filter((q) => q > 0);
+  const implicitIdentity = star ?? (positive.length === 0 ? 1 : Math.min(...positive));
+  const qOf = (coding: string): number => accepted.get(coding) ?? (coding === "identity" ? implicitIdentity : (star ?? 0));
   let best: Choice;
   let bestQ = 0;
   for (const coding of ENCODINGS) {
