@@ -92,7 +92,7 @@ export class Compression {
       if (!handle) continue;
       const stats = await handle.stat().catch(() => undefined);
       // collect gives a variant its file's mtime: another mtime means the file changed since, unless the name is content-addressed.
-      if (stats?.isFile() && (proof === "trusted" || stats.mtimeMs === file.stats.mtimeMs)) {
+      if (stats?.isFile() && (proof === "trusted" || Math.floor(stats.mtimeMs) === Math.floor(file.stats.mtimeMs))) {
         const immutable = proof === "trusted" || (proof !== undefined && sameSignature(signatureOf(file.stats), proof.signature));
         const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}-${choice}"`;
         return { encoding: choice, body: { handle, size: stats.size }, size: stats.size, etag, lastModified: file.stats.mtime, immutable, name: file.name };
