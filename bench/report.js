@@ -1,4 +1,5 @@
 // Turns the benchmarks' results into bench/README.md: machine, method, one table per figure, goals.
+import { compressSection } from "./compress.js";
 import { bytesText, formatMs, ratioText, spreadMs, spreadNs } from "./measure.js";
 
 const MiB = 2 ** 20;
@@ -20,6 +21,7 @@ export function report({ run, results, history }) {
   if (results.hashing) sections.push(hashingSection(results.hashing, goals));
   if (results.collect) sections.push(collectSection(results.collect, goals));
   if (results.memory) sections.push(memorySection(results.memory, goals));
+  if (results.compress) sections.push(compressSection(results.compress, goals));
 
   const lines = [
     "# Benchmarks",
