@@ -1,4 +1,5 @@
 // Turns the benchmarks' results into bench/README.md: machine, method, one table per figure, goals.
+import { compressSection } from "./compress.js";
 import { bytesText, formatMs, ratioText, spreadMs, spreadNs } from "./measure.js";
 import { serveSection } from "./serve.js";
 
@@ -22,6 +23,7 @@ export function report({ run, results, history }) {
   if (results.collect) sections.push(collectSection(results.collect, goals));
   if (results.memory) sections.push(memorySection(results.memory, goals));
   if (results.serve) sections.push(serveSection(results.serve, goals));
+  if (results.compress) sections.push(compressSection(results.compress, goals));
 
   const lines = [
     "# Benchmarks",

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchCollect } from "./collect.js";
+import { benchCompress } from "./compress.js";
 import { benchHashing } from "./hashing.js";
 import { cpuTicks, machine, othersShare, waitForQuiet } from "./measure.js";
 import { benchMemory } from "./memory.js";
@@ -17,7 +18,7 @@ import { report } from "./report.js";
 import { benchServe } from "./serve.js";
 import { benchUrl } from "./url.js";
 
-const ALL = ["render", "url", "hashing", "collect", "memory", "serve"];
+const ALL = ["render", "url", "hashing", "collect", "memory", "serve", "compress"];
 const args = process.argv.slice(2);
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const history = () => (existsSync(here("./history.md")) ? readFileSync(here("./history.md"), "utf8") : "");
@@ -56,6 +57,7 @@ for (const name of only) {
   if (name === "collect") results.collect = await benchCollect({ quick, log, folders: collectFolders });
   if (name === "memory") results.memory = benchMemory({ quick, log });
   if (name === "serve") results.serve = await benchServe({ quick, log });
+  if (name === "compress") results.compress = await benchCompress({ quick, log });
   timings[name] = Date.now() - start;
   contention[name] = { busyAtStart, others: othersShare(ticks, cpuTicks()) };
   log(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s`);

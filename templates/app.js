@@ -37,7 +37,7 @@ function sendPage(res, html) {
 }
 
 async function collectedFiles(dir) {
-  const result = await collect({ roots: [join(dir, "static")], out: join(dir, "dist/static"), mode: "filename", clear: true });
+  const result = await collect({ roots: [join(dir, "static")], out: join(dir, "dist/static"), mode: "filename", compress: true, clear: true });
   for (const problem of result.problems) console.warn(problem.message);
   if (!result.ok) throw new Error("collect failed: fix the problems above.");
   return new StaticFiles({ manifest: result.manifestFile });

@@ -10,6 +10,7 @@ import { SOURCE_CHANGED } from "../fs/copy-verified.js";
 import { isLink, linkOnTheWay, ownEntries, type LinkOnTheWay } from "../fs/confine.js";
 import { findSourceFiles, type SourceFile } from "../fs/walk.js";
 import { ReferenceList } from "./reference-list.js";
+import { compressOutputs } from "./compress.js";
 import { componentsInDependencyOrder } from "./graph.js";
 import { resolveCollectOptions, type CollectOptions, type CollectSettings } from "./options.js";
 import {
@@ -47,6 +48,8 @@ export interface CollectStats {
   readonly references: number;
   /** Files removed by `clear`. */
   readonly removed: number;
+  /** Compressed variants written (`compress`); those already up to date are not counted. */
+  readonly variants: number;
   readonly durationMs: number;
 }
 
@@ -100,7 +103,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const { out, algorithm, accuracy, mode, onProgress } = settings;
   const manifestFile = join(out, MANIFEST_NAME);
   const problems: CollectProblem[] = [];
-  const stats = { files: 0, bytes: 0, written: 0, unchanged: 0, references: 0, removed: 0 };
+  const stats = { files: 0, bytes: 0, written: 0, unchanged: 0, references: 0, removed: 0, variants: 0 };
   let lane: WorkLane | undefined;
   const finish = (manifest: CollectManifest | undefined): CollectResult => {
     lane?.stop();
@@ -315,6 +318,19 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     await makeDurable(out, [], plan.folders);
     onProgress?.({ phase: "write", done: total, total });
 
+    // Compression: variants of the outputs now in place, before the manifest that names their files.
+    let variants: readonly string[] = [];
+    if (settings.compress.length > 0) {
+      const inputs = [...outputs.values()].map(({ name, hex, from }) => ({ name, hex, hashed: name !== from }));
+      try {
+        const compressed = await compressOutputs(out, inputs, settings.compress, new Set(outputs.keys()), (done, total) => onProgress?.({ phase: "compress", done, total }));
+        variants = compressed.variants;
+        stats.variants = compressed.written;
+      } catch (error) {
+        return failed(out, error);
+      }
+    }
+
     const manifest = createManifest(paths, algorithm, accuracy);
     const manifestText = serializeManifest(manifest);
     try {
@@ -330,7 +346,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       return finish(undefined);
     }
 
-    if (settings.clear) stats.removed = await removeOthers(out, new Set([...outputs.keys(), MANIFEST_NAME]));
+    if (settings.clear) stats.removed = await removeOthers(out, new Set([...outputs.keys(), ...variants, MANIFEST_NAME]));
     return finish(manifest);
   };
   try {

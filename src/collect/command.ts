@@ -26,6 +26,8 @@ Options:
   --base-url <url>     the URL the files are served under, Django's STATIC_URL (default /static/)
   --missing <policy>   error (default): a reference to a missing file fails the collect;
                        warn: it is reported and left as written
+  --compress           also write <file>.br (brotli) and <file>.gz (gzip) next to each text,
+                       CSS, JS, JSON, SVG, source map and font file, where they save 5% or more
   --clear              after writing the manifest, remove every file of --out this run
                        did not write (hashed copies of earlier runs, files gone from the roots)
   --quiet              no progress bar and no summary; errors and warnings are still printed
@@ -46,6 +48,7 @@ const FLAGS = {
   "base-url": { type: "string", example: "--base-url /static/" },
   missing: { type: "string", example: "--missing warn" },
   clear: { type: "boolean" },
+  compress: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -125,7 +128,7 @@ export async function runCollectCommand(argv: readonly string[], io: CommandIo):
   const bar = !quiet && io.progress ? await progressBar(io.stderr as NodeJS.WritableStream) : undefined;
   let result: CollectResult;
   try {
-    result = await collect({ ...options, clear: values.clear === true, onProgress: bar?.update });
+    result = await collect({ ...options, clear: values.clear === true, compress: values.compress === true, onProgress: bar?.update });
   } catch (error) {
     bar?.stop();
     if (isStaticFileError(error) && error.code === "STATIC_CONFIG") {
@@ -153,10 +156,11 @@ export async function runCollectCommand(argv: readonly string[], io: CommandIo):
  * manifest), how much of it was written, references rewritten, warnings and time.
  */
 export function summary(result: CollectResult, out: string, mode: Mode, warnings: number): string {
-  const { files, bytes, written, unchanged, references, removed, durationMs } = result.stats;
+  const { files, bytes, written, unchanged, references, removed, variants, durationMs } = result.stats;
   // Filename mode keeps each original and writes a hashed copy beside it; query mode writes one copy per file.
   const holds = mode === "filename" ? `${plural(files, "original")}, ${plural(files, "hashed copy", "hashed copies")}` : plural(files, "copy", "copies");
   const parts = [`${holds} and ${MANIFEST_NAME} (${count(written)} written, ${count(unchanged)} unchanged)`, `${plural(references, "reference")} rewritten`];
+  if (variants > 0) parts.push(`${plural(variants, "compressed variant")} written`);
   if (removed > 0) parts.push(`${count(removed)} removed`);
   if (warnings > 0) parts.push(plural(warnings, "warning"));
   return `Collected ${plural(files, "file")} (${formatBytes(bytes)}) into ${out} in ${(durationMs / 1000).toFixed(2)} s: ${parts.join(", ")}.`;
@@ -201,7 +205,7 @@ async function progressBar(stream: NodeJS.WritableStream) {
   let phase: CollectProgress["phase"] | undefined;
   return {
     update: (progress: CollectProgress) => {
-      const label = progress.phase === "read" ? "reading" : "writing";
+      const label = progress.phase === "read" ? "reading" : progress.phase === "compress" ? "compressing" : "writing";
       if (progress.phase !== phase) {
         if (phase === undefined) bar.start(progress.total, progress.done, { phase: label });
         else bar.setTotal(progress.total);

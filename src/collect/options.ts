@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { booleanOption, checkOptionNames, configError, oneOf, optionError, show } from "../core/check-options.js";
+import { ENCODINGS, type Encoding } from "../core/compressible.js";
 import type { HashAlgorithm } from "../core/hash.js";
 import { resolveOptions, type Mode } from "../core/options.js";
 
@@ -22,6 +23,8 @@ export interface CollectOptions {
   missing?: "error" | "warn";
   /** Remove every file of `out` this run did not produce (old hashed copies too), once the new manifest is written. Default false. */
   clear?: boolean;
+  /** Writes `<file>.br` (brotli 11) and `<file>.gz` (gzip 9) next to each compressible output; `true` is `["br", "gzip"]`. Default false. */
+  compress?: boolean | readonly Encoding[];
   /** Accepted for symmetry with `--quiet`; `collect()` itself never prints. */
   quiet?: boolean;
   /** Called as files are read and written, for a progress bar. */
@@ -30,7 +33,7 @@ export interface CollectOptions {
 
 export interface CollectProgress {
   /** `"read"`: hashing and parsing the roots' files; `"write"`: writing the copies. */
-  readonly phase: "read" | "write";
+  readonly phase: "read" | "write" | "compress";
   readonly done: number;
   readonly total: number;
 }
@@ -44,10 +47,12 @@ export interface CollectSettings {
   readonly baseUrl: string;
   readonly missing: "error" | "warn";
   readonly clear: boolean;
+  /** The codings to write variants in; empty when `compress` is off. */
+  readonly compress: readonly Encoding[];
   readonly onProgress: ((progress: CollectProgress) => void) | undefined;
 }
 
-const OPTION_NAMES = ["roots", "out", "mode", "algorithm", "accuracy", "baseUrl", "missing", "clear", "quiet", "onProgress"];
+const OPTION_NAMES = ["roots", "out", "mode", "algorithm", "accuracy", "baseUrl", "missing", "clear", "compress", "quiet", "onProgress"];
 
 /** Checks the options of `collect` and fills in the defaults; a bad one is a `STATIC_CONFIG` error saying what to fix. */
 export function resolveCollectOptions(options: CollectOptions): CollectSettings {
@@ -62,6 +67,7 @@ export function resolveCollectOptions(options: CollectOptions): CollectSettings 
   }
   const missing = oneOf("missing", options.missing, ["error", "warn"], "error");
   const clear = booleanOption("clear", options.clear, false);
+  const compress = resolveCompress(options.compress);
   if (onProgress !== undefined && typeof onProgress !== "function") throw optionError("onProgress", `must be a function; got ${show(onProgress)}.`);
   // The core checks what the two share, so `collect` and `StaticFiles` accept the same values.
   const core = resolveOptions({ roots: options.roots, mode: options.mode, algorithm: options.algorithm, accuracy: options.accuracy, baseUrl: options.baseUrl, cache: false });
@@ -77,7 +83,16 @@ export function resolveCollectOptions(options: CollectOptions): CollectSettings 
     }
     return real;
   });
-  return { roots, out: outPath, mode: core.mode, algorithm: core.algorithm, accuracy: core.accuracy, baseUrl: core.baseUrl, missing, clear, onProgress };
+  return { roots, out: outPath, mode: core.mode, algorithm: core.algorithm, accuracy: core.accuracy, baseUrl: core.baseUrl, missing, clear, compress, onProgress };
+}
+
+/** `compress`: true is every coding; a list names some of them, each once. */
+function resolveCompress(compress: CollectOptions["compress"]): readonly Encoding[] {
+  if (compress === undefined || compress === false) return [];
+  if (compress === true) return ENCODINGS;
+  const valid = Array.isArray(compress) && compress.length > 0 && compress.every((coding, index) => ENCODINGS.includes(coding) && compress.indexOf(coding) === index);
+  if (!valid) throw configError(`Option \`compress\` must be true, false, or a list of codings from ${JSON.stringify(ENCODINGS)} such as ["br"]; got ${JSON.stringify(compress)}.`);
+  return ENCODINGS.filter((coding) => compress.includes(coding));
 }
 
 /** True when `path` is `folder` or inside it. */

@@ -59,7 +59,7 @@ export async function readWhole(opened: OpenFile): Promise<{ bytes: Buffer; stat
  * the digest of everything read matches. A failed check errors the stream: the adapter then cuts the
  * response, which no client or cache takes for complete.
  */
-export function checkedStream(opened: OpenFile, start: number, end: number, digest?: { algorithm: string; hex: string }): Readable {
+export function checkedStream(opened: Pick<OpenFile, "handle">, start: number, end: number, digest?: { algorithm: string; hex: string }): Readable {
   const read = opened.handle.createReadStream({ start, end, autoClose: true });
   const check = new CheckedBytes(end - start + 1, digest);
   pipeline(read, check, () => {});

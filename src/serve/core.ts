@@ -13,11 +13,13 @@ import type { StaticFilesOptions } from "../core/options.js";
 import { StaticFiles, staticFilesFrom } from "../core/static-files.js";
 import { READ_WHOLE_MAX, checkedStream, openFile, readWhole, type OpenFile } from "./body.js";
 import { chooseRange, evaluatePreconditions, type HeaderReader, type Validators } from "./conditional.js";
+import { Compression, type EncodingDecision } from "./compression.js";
 import { ContentDigests, type ProvenContent } from "./content-digest.js";
 import { statusOfFileError } from "./file-errors.js";
 import { Locator, type Target } from "./locate.js";
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./options.js";
 import { originFormOf, parseRequestPath } from "./request-path.js";
+import { variantResponse } from "./send-variant.js";
 
 /** A request as the core needs it. */
 export interface ServeRequest {
@@ -37,9 +39,6 @@ export type ServeResult =
 /** The proof that the bytes sent are the bytes the URL's hash names: kept bytes, a digest to check while streaming, or a trusted name. */
 type Proof = { readonly kind: "none" } | { readonly kind: "trusted" } | { readonly kind: "digest"; readonly content: ProvenContent };
 
-/** The encoding of the bytes sent. Identity for now; negotiation chooses a precompressed variant here. */
-export type Encoding = "identity";
-
 const NO_PROOF: Proof = { kind: "none" };
 
 export const STATUS_TEXT: Record<number, string> = {
@@ -47,6 +46,7 @@ export const STATUS_TEXT: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  406: "Not Acceptable",
   412: "Precondition Failed",
   416: "Range Not Satisfiable",
   500: "Internal Server Error",
@@ -60,6 +60,8 @@ export class ServingCore {
   private readonly algorithm: string;
   private readonly digests: ContentDigests;
   private readonly locator: Locator;
+  /** Negotiated compression, unless the `compression` option is `false`. */
+  readonly compression: Compression | undefined;
 
   constructor(files: StaticFiles | StaticFilesOptions = {}, options: ServeOptions = {}, what = "serveStatic", extraOptions: readonly string[] = []) {
     this.files = staticFilesFrom(files);
@@ -69,6 +71,7 @@ export class ServingCore {
     this.digests = new ContentDigests(algorithm, cacheMax || 1000);
     this.locator = new Locator(this.files, Math.min(accuracy, createHash(algorithm).digest("hex").length));
     this.basePath = new URL(this.files.baseUrl, "http://localhost/").pathname;
+    this.compression = Compression.create(options.compression, this.files.options.manifest !== undefined, this.digests, algorithm);
   }
 
   /** A URL as the app received it (no mount path stripped): read relative to the path of `baseUrl` when under it. */
@@ -95,10 +98,16 @@ export class ServingCore {
       if (!target) return refused(404, `No static file ${JSON.stringify(path.name)}.`);
       // 3. The proof of that claim.
       const proof = await this.prove(target);
-      // 4. The encoding.
-      const encoding = this.chooseEncoding(request, target);
+      // 4. The encoding: a variant made from the proven identity bytes, or identity (Range is always identity).
+      const encoding = await this.chooseEncoding(request, target, proof);
+      if (encoding.kind === "variant") {
+        return variantResponse(request, encoding.variant, encoding.variant.immutable ? `public, max-age=${this.options.maxAgeSeconds}, immutable` : "no-cache");
+      }
+      if (encoding.kind === "not-acceptable") return plain(406, { Vary: "Accept-Encoding" });
       // 5 and 6. Headers and the verified bytes.
-      return await this.represent(request, target, proof, encoding);
+      const result = await this.represent(request, target, proof);
+      if (encoding.vary && result.kind === "send") result.headers.Vary = "Accept-Encoding";
+      return result;
     } catch (error) {
       const status = statusOfFileError(error);
       if (status !== 500) return refused(status, status === 403 ? `${JSON.stringify(path.name)} cannot be read.` : `No static file ${JSON.stringify(path.name)}.`);
@@ -114,11 +123,12 @@ export class ServingCore {
     return content.hex !== "" && content.hex.startsWith(target.claim.hash) ? { kind: "digest", content } : NO_PROOF;
   }
 
-  private chooseEncoding(_request: ServeRequest, _target: Target): Encoding {
-    return "identity";
+  private async chooseEncoding(request: ServeRequest, target: Target, proof: Proof): Promise<EncodingDecision> {
+    if (!this.compression) return { kind: "identity", vary: false };
+    return this.compression.decide(request.header, target, proof.kind === "digest" ? proof.content : proof.kind === "trusted" ? "trusted" : undefined);
   }
 
-  private async represent(request: ServeRequest, target: Target, proof: Proof, _encoding: Encoding): Promise<ServeResult> {
+  private async represent(request: ServeRequest, target: Target, proof: Proof): Promise<ServeResult> {
     // Proven bytes in memory are sent as they are: nothing that happens to the file since can change them.
     const kept = proof.kind === "digest" ? proof.content.bytes : undefined;
     let opened: OpenFile | undefined;

@@ -1,4 +1,5 @@
 import { StaticFileError } from "../core/errors.js";
+import type { CompressionOption } from "./compression-cache.js";
 
 /** Options every server adapter takes (each adapter may add its own, such as `prefix`). */
 export interface ServeOptions {
@@ -8,6 +9,11 @@ export interface ServeOptions {
   maxAge?: number;
   /** Only `false`, accepted for serve-static users: directories and index files are never served. */
   index?: false;
+  /**
+   * Negotiated `br`/`gzip` (default on): a collect output's precompressed siblings, or, serving the roots,
+   * variants made once per content and kept in memory up to `maxBytes` (default 64 MiB). `false` turns it off.
+   */
+  compression?: CompressionOption;
 }
 
 export interface ResolvedServeOptions {
@@ -16,7 +22,7 @@ export interface ResolvedServeOptions {
 }
 
 export const IMMUTABLE_MAX_AGE = 31_536_000_000;
-const OPTION_NAMES = ["fallthrough", "maxAge", "index"];
+const OPTION_NAMES = ["fallthrough", "maxAge", "index", "compression"];
 
 /** Checks the options of `what` (`serveStatic`, say); `extra` names the adapter's own options, checked by it. */
 export function resolveServeOptions(options: ServeOptions, what = "serveStatic", extra: readonly string[] = []): ResolvedServeOptions {

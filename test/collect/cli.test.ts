@@ -182,7 +182,7 @@ describe("static-hash collect", () => {
       manifest: undefined,
       manifestFile: "dist/static/staticfiles.json",
       problems: [],
-      stats: { files, bytes: 48_213_377, written, unchanged, references, removed, durationMs: 2_104 },
+      stats: { files, bytes: 48_213_377, written, unchanged, references, removed, variants: 0, durationMs: 2_104 },
     });
     expect(summary(result(5883, 11767, 0, 1204), "dist/static", "filename", 0)).toBe(
       "Collected 5,883 files (48.2 MB) into dist/static in 2.10 s: 5,883 originals, 5,883 hashed copies and staticfiles.json (11,767 written, 0 unchanged), 1,204 references rewritten.",
