@@ -178,9 +178,9 @@ describe("collect --compress", () => {
     const run = await runCli(["collect", "--root", root, "--out", out, "--mode", "filename", "--compress"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/: 3 files written, 0 unchanged, 0 references rewritten, 4 compressed variants written\.\n$/);
+    expect(run.stdout).toMatch(/: 1 original, 1 hashed copy and staticfiles.json \(3 written, 0 unchanged\), 0 references rewritten, 4 compressed variants written\.\n$/);
     expect(variantsIn(out)).toHaveLength(4);
     const again = await runCli(["collect", "--root", root, "--out", out, "--mode", "filename", "--compress"]);
-    expect(again.stdout).toMatch(/: 0 files written, 3 unchanged, 0 references rewritten\.\n$/);
+    expect(again.stdout).toMatch(/: 1 original, 1 hashed copy and staticfiles.json \(0 written, 3 unchanged\), 0 references rewritten\.\n$/);
   });
 });
