@@ -6,6 +6,7 @@ import { readManifest, type Manifest } from "./manifest.js";
 import { appendQueryAndFragment, encodePath, hashedPath, hashInQuery, parseName, splitExtension, withQueryHash, type ParsedName } from "./names.js";
 import { DEFAULT_CACHE_MAX, resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
 import { warmDigests } from "./warm.js";
+import { ViteAssets, type ViteTagsOptions } from "../vite.js";
 
 /** What the cache keeps for one name: the file it resolved to, its digests, and its signature then. */
 interface CacheEntry {
@@ -55,12 +56,15 @@ export class StaticFiles {
   private readonly warned = new Set<string>();
   // With the `manifest` option: the manifest read, `undefined` until it is (re)read on next use.
   private manifestData: Manifest | undefined;
+  // With the `vite` option: Vite's manifest names and tags (src/vite.ts).
+  private readonly vite: ViteAssets | undefined;
 
   constructor(options?: StaticFilesOptions) {
     this.options = resolveOptions(options);
-    const { cache, watch, manifest } = this.options;
+    const { cache, watch, manifest, vite } = this.options;
     if (cache && !watch) this.urls = new Map();
     if (manifest) this.manifestData = readManifest(manifest);
+    if (vite) this.vite = new ViteAssets({ options: this.options, missing: (parsed, message) => this.missing(parsed, message) }, vite);
   }
 
   get roots(): readonly string[] {
@@ -104,6 +108,8 @@ export class StaticFiles {
     }
     const parsed = parseName(name);
     if (parsed.directory) throw this.directoryError(parsed, "integrity");
+    const viteFound = this.vite?.lookup(parsed);
+    if (viteFound) return viteFound.file ? this.vite!.integrityOf(viteFound.file, algorithm) : "";
     const entry = this.options.manifest ? this.manifestEntry(parsed, algorithm) : this.fileEntry(parsed, algorithm);
     if (!entry) return "";
     const known = entry.integrity.get(algorithm);
@@ -135,6 +141,8 @@ export class StaticFiles {
       const path = parsed.path === "" ? "" : encodePath(parsed.path) + "/";
       return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(baseUrl + path, parsed.query, parsed.fragment) };
     }
+    const viteFound = this.vite?.lookup(parsed);
+    if (viteFound) return viteFound;
     if (this.options.manifest) return this.manifestLookup(parsed);
     const entry = this.fileEntry(parsed);
     if (!entry) return this.withoutFile(parsed);
@@ -158,6 +166,27 @@ export class StaticFiles {
     }
     this.generation++;
     this.manifestData = undefined;
+    this.vite?.invalidate();
+  }
+
+  /**
+   * The HTML that loads a Vite entry (`"src/main.ts"`): a stylesheet link for each CSS file of the entry
+   * and of the chunks it imports, its module script, a modulepreload for each chunk it imports. With
+   * `vite.devServer`: the dev server's `@vite/client` and the entry. Needs the `vite` option.
+   */
+  viteTags(entry: string, options?: ViteTagsOptions): string {
+    if (!this.vite) {
+      throw new StaticFileError("STATIC_CONFIG", 'viteTags needs the `vite` option: new StaticFiles({ roots: ["static", "dist"], vite: { manifest: "dist/.vite/manifest.json" } }).', { asset: typeof entry === "string" ? entry : undefined });
+    }
+    return this.vite.tags(entry, options);
+  }
+
+  /**
+   * Whether a served path (relative to the roots, or to a manifest's folder) is a file Vite's manifest lists:
+   * Vite put its content hash in the name, so servers may mark it immutable. False without the `vite` option.
+   */
+  isViteFile(path: string): boolean {
+    return this.vite?.isBuiltFile(path) ?? false;
   }
 
   /**
