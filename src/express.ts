@@ -39,7 +39,7 @@ type Proof =
   | { readonly kind: "none" }
   /** The digest of the bytes sent must start with `hash`. */
   | { readonly kind: "digest"; readonly hash: string }
-  /** A current hashed name from a filename-mode manifest: collect writes it once, atomically, named after its content. */
+  /** A current hashed name from a filename-mode manifest (collect writes it once, atomically, named after its content), or a file Vite's manifest lists. */
   | { readonly kind: "manifest-name" };
 
 /** The file a request resolves to: `name` under `root`, and what would make it immutable. */
@@ -51,6 +51,7 @@ interface Target {
 }
 
 const NO_PROOF: Proof = { kind: "none" };
+const TRUSTED_NAME: Proof = { kind: "manifest-name" };
 
 /**
  * Middleware serving the files of `files` (its roots, or the folder of its manifest). `req.url` is read
@@ -70,7 +71,8 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
   async function resolveInRoots(name: string, query: string | undefined): Promise<Target | undefined> {
     const requested = hashInQuery(query);
     const direct = await findInRoots(staticFiles.roots, name);
-    if (direct) return { ...direct, name, proof: digestProof(requested) };
+    // Vite put its content hash in the names its manifest lists: trusted as collect's hashed names are.
+    if (direct) return { ...direct, name, proof: staticFiles.isViteFile(name) ? TRUSTED_NAME : digestProof(requested) };
     const unhashed = unhashPath(name);
     if (!unhashed) return undefined;
     const original = await findInRoots(staticFiles.roots, unhashed.path);
@@ -86,7 +88,7 @@ export function serveStatic(files: StaticFiles | StaticFilesOptions = {}, option
     const root = dirname(staticFiles.options.manifest!);
     const stats = await fileStats(join(root, name));
     if (stats) {
-      if (currentStoredNames(manifest).has(name)) return { root, name, stats, proof: { kind: "manifest-name" } };
+      if (currentStoredNames(manifest).has(name) || staticFiles.isViteFile(name)) return { root, name, stats, proof: TRUSTED_NAME };
       const stored = manifest.paths.get(name);
       const requested = hashInQuery(query);
       const recorded = stored?.startsWith(name + "?") ? hashInQuery(stored.slice(name.length + 1)) : "";
