@@ -5,10 +5,11 @@
  * and a second visit takes them all from the cache. Dev: the page loads `@vite/client` and the entry from
  * a real Vite dev server on 127.0.0.1, the HMR websocket connects, and a CSS edit applies without a reload.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import express from "express";
 import nunjucks from "nunjucks";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -18,7 +19,7 @@ import { serveStatic } from "../../src/express.js";
 import { StaticFiles } from "../../src/index.js";
 import { useStatic } from "../../src/nunjucks.js";
 import { close, listen } from "../serve/http-client.js";
-import { removeTempFolders } from "../temp-folders.js";
+import { removeTempFolders, tempFolder } from "../temp-folders.js";
 import { buildViteApp, viteConfig, type ViteApp } from "./vite-app.js";
 
 // Names used inside page.evaluate(), which runs in the browser (the project's TypeScript lib has no DOM).
@@ -27,6 +28,7 @@ declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit
 declare function getComputedStyle(element: unknown): { color: string };
 
 const CHROMIUM = "/usr/bin/chromium";
+const TEMPLATES = fileURLToPath(new URL("../../templates/", import.meta.url));
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the Vite browser tests: ${CHROMIUM} is missing (.ci/run installs Debian's chromium).`);
 
@@ -175,6 +177,29 @@ describe.skipIf(!hasChromium)("a Vite app in headless Chromium", () => {
     } finally {
       writeFileSync(sharedFile, original);
     }
+  }, 60_000);
+
+  test("the example site's Vite widget, built and collected (production), runs and is clickable", async () => {
+    // A copy of the example site, as the e2e suite makes one; the built package (dist/) is what it imports.
+    const dir = tempFolder("vite-example");
+    for (const part of ["static", "views", "vite/src", "vite/vite.config.mjs"]) cpSync(join(TEMPLATES, part), join(dir, part), { recursive: true });
+    const appModule: string = pathToFileURL(join(TEMPLATES, "app.js")).href;
+    const { createSite } = (await import(appModule)) as { createSite(options: object): Promise<{ app: typeof handler; files: StaticFiles }> };
+    const example = await createSite({ dir, production: true });
+    handler = example.app;
+    const widgetJs = example.files.url("src/widget.js");
+    expect(widgetJs).toMatch(/^\/static\/assets\/widget-[\w-]{8}\.js$/);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    for (const path of ["/", "/handlebars"]) {
+      await visit(page, path);
+      await page.click("#vite-widget button");
+      expect(await page.evaluate(() => [document.querySelector("#vite-widget button").textContent, document.getElementById("vite-widget").dataset.state])).toEqual([
+        "Vite widget: clicked 1 times",
+        "running (built)",
+      ]);
+    }
+    await context.close();
   }, 60_000);
 
   describe("dev server", () => {
