@@ -44,8 +44,8 @@ export interface EleventyConfig {
   readonly extensionMap?: Iterable<{ key?: string }>;
 }
 
-type Helper = "static" | "integrity";
-const HELPERS: readonly Helper[] = ["static", "integrity"];
+type Helper = "static" | "integrity" | "vite";
+const HELPERS: readonly Helper[] = ["static", "integrity", "vite"];
 
 /** The Eleventy plugin: `eleventyConfig.addPlugin(staticHash, { roots: ["src/static"] })`. */
 export default function staticHash(eleventyConfig: EleventyConfig, options: StaticHashPluginOptions = {}): void {
@@ -70,8 +70,10 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
   for (const helper of HELPERS) {
     const call = pageCall(files, helper);
     eleventyConfig.addLiquidShortcode(helper, call);
-    eleventyConfig.addLiquidFilter(helper, call);
     eleventyConfig.addJavaScriptShortcode(helper, call);
+    // vite prints HTML: a shortcode only, never a filter whose output an escaping engine would escape.
+    if (helper === "vite") continue;
+    eleventyConfig.addLiquidFilter(helper, call);
     eleventyConfig.addJavaScriptFilter(helper, call);
   }
 
@@ -106,6 +108,8 @@ export { staticHash as "module.exports" };
 function pageCall(files: StaticFiles, helper: Helper) {
   return function (this: { page?: { inputPath?: string } } | undefined, name: unknown, algorithm?: unknown): string {
     try {
+      // `{% vite "src/main.ts", true %}` (Liquid) or `vite("src/main.ts", { integrity: true })` (11ty.js).
+      if (helper === "vite") return files.viteTags(asName(name), algorithm === undefined || (typeof algorithm === "object" && algorithm !== null) ? (algorithm as object | undefined) : { integrity: algorithm as boolean });
       if (helper === "integrity") return files.integrity(asName(name), algorithm as IntegrityAlgorithm | undefined);
       return files.url(asName(name));
     } catch (error) {

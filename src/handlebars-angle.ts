@@ -1,11 +1,11 @@
 /**
- * `<<static "css/app.css">>` and `<<integrity "js/app.js">>` for Handlebars, which has no custom
+ * `<<static "css/app.css">>`, `<<integrity "js/app.js">>` and `<<vite "src/main.ts">>` for Handlebars, which has no custom
  * delimiters: an instance's `parse` is wrapped so the page text is rewritten to `{{static …}}` before
  * Handlebars reads it. `<<` -> `{{` and `>>` -> `}}` keep every offset, so the line and column
  * Handlebars reports still point at the source as written.
  *
  * Rules (they mirror Handlebars' own lexer where there is one):
- * - Only `<<static` and `<<integrity` directly followed by a space, tab, `~` or `>` start a construct,
+ * - Only `<<static`, `<<integrity` and `<<vite` directly followed by a space, tab, `~` or `>` start a construct,
  *   and it must close with `>>` on the same line, outside string literals. `<<<static …>>>` is the
  *   unescaped form (`{{{static …}}}`), `<<~static …~>>` strips whitespace as `{{~ ~}}` does.
  * - A candidate with nothing inside (`<<static>>`), with `<`, `>`, `{`, `}` or `;` outside its strings,
@@ -67,7 +67,7 @@ export interface AngleRewrite {
   marker: string | undefined;
 }
 
-const OPENER = /<<(<?)(~?)(?:static|integrity)(?=[ \t~>])/y;
+const OPENER = /<<(<?)(~?)(?:static|integrity|vite)(?=[ \t~>])/y;
 // The string and `[segment]` literals of Handlebars' lexer, so `>>` or `}}` inside one is not an end.
 const DOUBLE_QUOTED = /"(\\"|[^"])*"/y;
 const SINGLE_QUOTED = /'(\\'|[^'])*'/y;

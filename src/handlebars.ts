@@ -1,5 +1,5 @@
 /**
- * Handlebars adapter: the `static` and `integrity` helpers and, with `angle: true`, the
+ * Handlebars adapter: the `static`, `integrity` and `vite` helpers and, with `angle: true`, the
  * `<<static "css/app.css">>` syntax.
  *
  *     const hb = Handlebars.create();
@@ -15,6 +15,8 @@ import { setAngleSyntax, type ParsingInstance } from "./handlebars-angle.js";
 /** The parts of a Handlebars instance this adapter uses (so handlebars' types are not required). */
 export interface HandlebarsInstance extends ParsingInstance {
   registerHelper(name: string, helper: (...args: any[]) => unknown): void;
+  /** Marks a helper's result as HTML, printed unescaped even by `{{ }}` (absent from very old builds). */
+  SafeString?: new (html: string) => unknown;
 }
 
 /**
@@ -36,7 +38,7 @@ interface HelperOptions {
   fn?: unknown;
 }
 
-type Helper = "static" | "integrity";
+type Helper = "static" | "integrity" | "vite";
 
 /**
  * Registers the `static` and `integrity` helpers on a Handlebars instance (`Handlebars.create()`, the
@@ -70,7 +72,26 @@ export function registerStatic(
     "integrity",
     helper("integrity", angle, 2, (name, algorithm) => files.integrity(name, algorithm as IntegrityAlgorithm | undefined)),
   );
+  handlebars.registerHelper("vite", viteHelper(files, angle, handlebars.SafeString));
   return files;
+}
+
+/** `{{vite "src/main.ts"}}` and `{{vite "src/main.ts" integrity=true}}`: the entry's tags, as HTML Handlebars does not escape. */
+function viteHelper(files: StaticFiles, angle: boolean, SafeString: HandlebarsInstance["SafeString"]) {
+  const usage = angle ? `{{vite "src/main.ts"}} or <<vite "src/main.ts">>` : `{{vite "src/main.ts"}}`;
+  return function staticHashVite(...args: unknown[]): unknown {
+    const options = isHelperOptions(args.at(-1)) ? (args.pop() as HelperOptions) : undefined;
+    const where = locate("vite", options);
+    if (typeof options?.fn === "function") throw new TypeError(`${where}: vite is not a block helper: write ${usage}, without # and {{/vite}}.`);
+    if (args.length !== 1) throw new TypeError(`${where}: {{vite}} takes one entry (optionally integrity=true), got ${args.length} arguments; write ${usage}.`);
+    let html: string;
+    try {
+      html = files.viteTags(asName(args[0]), { ...options?.hash });
+    } catch (error) {
+      throw withLocation(error, where);
+    }
+    return SafeString ? new SafeString(html) : html;
+  };
 }
 
 /**

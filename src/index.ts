@@ -14,3 +14,11 @@ export {
   type CollectProgress,
   type CollectStats,
 } from "./collect/index.js";
+export {
+  readViteManifest,
+  parseViteManifest,
+  type ViteManifest,
+  type ViteChunk,
+  type ViteOptions,
+  type ViteTagsOptions,
+} from "./vite.js";

@@ -1,6 +1,6 @@
 /**
  * Nunjucks adapter: `{% static "css/app.css" %}`, `{% integrity "js/app.js" %}`, their `as NAME`
- * forms, and the `static` and `integrity` filters.
+ * forms, the `static` and `integrity` filters, and `{% vite "src/main.ts" %}` (HTML, printed unescaped).
  *
  *     const env = new nunjucks.Environment(new nunjucks.FileSystemLoader("views"), { autoescape: true });
  *     useStatic(env, { roots: ["static"] });
@@ -23,7 +23,7 @@ export const angleTags = Object.freeze({ blockStart: "<%", blockEnd: "%>" });
 /** The name the extension is registered under; precompiled templates call it by this name. */
 export const EXTENSION_NAME = "static-hash";
 
-type Tag = "static" | "integrity";
+type Tag = "static" | "integrity" | "vite";
 
 // The slice of nunjucks' parser, nodes and lexer that `parse` uses.
 interface Token {
@@ -37,6 +37,7 @@ interface Parser {
   nextToken(): Token;
   peekToken(): Token;
   parseExpression(): unknown;
+  parseSignature(tolerant: boolean | null, noParens: boolean): { children: unknown[] };
   skipSymbol(name: string): boolean;
   advanceAfterBlockEnd(name?: string): Token;
   fail(message: string, lineno?: number, colno?: number): never;
@@ -60,7 +61,7 @@ interface Lexer {
  * it by hand: `env.addExtension(EXTENSION_NAME, new StaticExtension(files))`.
  */
 export class StaticExtension {
-  readonly tags: Tag[] = ["static", "integrity"];
+  readonly tags: Tag[] = ["static", "integrity", "vite"];
 
   constructor(readonly files: StaticFiles) {}
 
@@ -70,6 +71,7 @@ export class StaticExtension {
     const tagName = tag.value as Tag;
     // Show the hint in the syntax the environment uses (`<% %>` with angleTags).
     const { BLOCK_START: open = "{%", BLOCK_END: close = "%}" } = parser.tokens?.tags ?? {};
+    if (tagName === "vite") return this.parseVite(parser, nodes, lexer, tag, `${open} vite "src/main.ts" ${close} or ${open} vite "src/main.ts", integrity=true ${close}`);
     const example = tagName === "static" ? "css/app.css" : "js/app.js";
     const usage = `${open} ${tagName} "${example}" ${close} or ${open} ${tagName} path as url ${close}`;
     if (parser.peekToken().type === lexer.TOKEN_BLOCK_END) {
@@ -102,6 +104,33 @@ export class StaticExtension {
     return set;
   }
 
+  /** `{% vite EXPR %}` and `{% vite EXPR, integrity=true %}`: a call whose HTML is printed unescaped. */
+  private parseVite(parser: Parser, nodes: Nodes, lexer: Lexer, tag: Token, usage: string): unknown {
+    if (parser.peekToken().type === lexer.TOKEN_BLOCK_END) parser.fail(`The vite tag needs an entry, as in ${usage}.`, tag.lineno, tag.colno);
+    const signature = parser.parseSignature(null, true);
+    expectBlockEnd(parser, lexer, tag, `The vite tag takes an entry and an optional integrity=…, as in ${usage}`);
+    const args = new nodes.NodeList(tag.lineno, tag.colno, [
+      new nodes.Literal(tag.lineno, tag.colno, tag.lineno + 1),
+      new nodes.Literal(tag.lineno, tag.colno, tag.colno + 1),
+      ...signature.children,
+    ]);
+    const call = new nodes.CallExtension(this, "runVite", args);
+    call.autoescape = false; // the tags are HTML, their URLs already percent-encoded and their attributes escaped
+    return call;
+  }
+
+  /** What `{% vite %}` calls: the entry's tags, or its error at the tag's line. */
+  runVite(_context: unknown, line: number, column: number, ...args: unknown[]): string {
+    try {
+      const keywords = isKeywordArgs(args.at(-1)) ? (args.pop() as Record<string, unknown>) : {};
+      const { __keywords: _, ...options } = keywords;
+      if (args.length !== 1) throw new TypeError(`The vite tag takes one entry, got ${args.length}: write {% vite "src/main.ts" %}.`);
+      return this.files.viteTags(asName(args[0]), options);
+    } catch (error) {
+      throw templateError(withLocation(error, "vite tag"), line, column);
+    }
+  }
+
   /** What the compiled template calls: one core call, its error turned into a template error at the tag's line. */
   run(_context: unknown, tag: Tag, name: unknown, line: number, column: number): string {
     try {
@@ -119,6 +148,11 @@ function expectBlockEnd(parser: Parser, lexer: Lexer, tag: Token, problem: strin
     parser.fail(`${problem}; ${found} instead.`, next?.lineno ?? tag.lineno, next?.colno ?? tag.colno);
   }
   parser.advanceAfterBlockEnd(tag.value);
+}
+
+/** Nunjucks passes `name=value` arguments as one object marked `__keywords`. */
+function isKeywordArgs(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { __keywords?: unknown }).__keywords === true;
 }
 
 /** Filter chains may yield a nunjucks SafeString (a String object): it names the file as its text. */

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { LRUCache } from "lru-cache";
 import { booleanOption, checkOptionNames, configError, oneOf, optionError, show } from "./check-options.js";
 import { HASH_ALGORITHMS, type HashAlgorithm } from "./hash.js";
+import { resolveViteOptions, type ResolvedViteOptions, type ViteOptions } from "../vite.js";
 
 export type Mode = "query" | "filename";
 export type MissingPolicy = "error" | "warn" | "ignore";
@@ -37,6 +38,8 @@ export interface StaticFilesOptions {
   watch?: boolean;
   /** What a missing file does: throw, warn once and print the URL without a hash, or the latter silently. Default `"error"`. */
   missing?: MissingPolicy;
+  /** Vite's manifest (`{ manifest: "dist/.vite/manifest.json" }`) or dev server (`{ devServer: "http://localhost:5173" }`): see docs/vite.md. */
+  vite?: ViteOptions;
 }
 
 export interface ResolvedOptions {
@@ -51,10 +54,11 @@ export interface ResolvedOptions {
   readonly keyPrefix: string;
   readonly watch: boolean;
   readonly missing: MissingPolicy;
+  readonly vite: ResolvedViteOptions | undefined;
 }
 
 export const DEFAULT_CACHE_MAX = 10_000;
-const OPTION_NAMES = ["roots", "baseUrl", "accuracy", "algorithm", "mode", "manifest", "cache", "keyPrefix", "watch", "missing"];
+const OPTION_NAMES = ["roots", "baseUrl", "accuracy", "algorithm", "mode", "manifest", "cache", "keyPrefix", "watch", "missing", "vite"];
 
 /** Checks every option and fills in the defaults; a bad option is a `STATIC_CONFIG` error saying what to fix. */
 export function resolveOptions(options: StaticFilesOptions | undefined): ResolvedOptions {
@@ -138,5 +142,6 @@ export function resolveOptions(options: StaticFilesOptions | undefined): Resolve
     keyPrefix,
     watch,
     missing,
+    vite: resolveViteOptions(o.vite, (path) => resolve(path)),
   };
 }

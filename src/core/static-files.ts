@@ -7,6 +7,7 @@ import type { NameSource } from "./name-source.js";
 import { appendQueryAndFragment, encodePath, parseName, type ParsedName } from "./names.js";
 import { resolveOptions, type ResolvedOptions, type StaticFilesOptions } from "./options.js";
 import { RootsSource } from "./roots-source.js";
+import { ViteAssets, type ViteTagsOptions } from "../vite.js";
 
 export type { Lookup } from "./file-entries.js";
 
@@ -23,13 +24,16 @@ export class StaticFiles {
   private readonly entries: FileEntries;
   // Chosen once: the roots, or the manifest given as `manifest`.
   private readonly source: NameSource;
+  // With the `vite` option: Vite's manifest names and tags (src/vite.ts), asked before the source.
+  private readonly vite: ViteAssets | undefined;
 
   constructor(options?: StaticFilesOptions) {
     this.options = resolveOptions(options);
-    const { cache, watch, manifest } = this.options;
+    const { cache, watch, manifest, vite } = this.options;
     if (cache && !watch) this.urls = new Map();
     this.entries = new FileEntries(this.options);
     this.source = manifest ? new ManifestSource(this.entries, manifest) : new RootsSource(this.entries);
+    if (vite) this.vite = new ViteAssets({ options: this.options, missing: (parsed, message) => this.entries.missing(parsed, message) }, vite);
   }
 
   get roots(): readonly string[] {
@@ -73,6 +77,8 @@ export class StaticFiles {
     }
     const parsed = parseName(name);
     if (parsed.directory) throw this.directoryError(parsed, "integrity");
+    const viteFound = this.vite?.lookup(parsed);
+    if (viteFound) return viteFound.file ? this.vite!.integrityOf(viteFound.file, algorithm) : "";
     const entry = this.source.entry(parsed, algorithm);
     if (!entry) return "";
     const known = entry.integrity.get(algorithm);
@@ -103,7 +109,7 @@ export class StaticFiles {
       const path = parsed.path === "" ? "" : encodePath(parsed.path) + "/";
       return { name: parsed, file: undefined, hash: "", url: appendQueryAndFragment(this.options.baseUrl + path, parsed.query, parsed.fragment) };
     }
-    return this.source.lookup(parsed);
+    return this.vite?.lookup(parsed) ?? this.source.lookup(parsed);
   }
 
   /**
@@ -128,6 +134,27 @@ export class StaticFiles {
     }
     this.entries.newGeneration();
     this.source.reset();
+    this.vite?.invalidate();
+  }
+
+  /**
+   * The HTML that loads a Vite entry (`"src/main.ts"`): a stylesheet link for each CSS file of the entry
+   * and of the chunks it imports, its module script, a modulepreload for each chunk it imports. With
+   * `vite.devServer`: the dev server's `@vite/client` and the entry. Needs the `vite` option.
+   */
+  viteTags(entry: string, options?: ViteTagsOptions): string {
+    if (!this.vite) {
+      throw new StaticFileError("STATIC_CONFIG", 'viteTags needs the `vite` option: new StaticFiles({ roots: ["static", "dist"], vite: { manifest: "dist/.vite/manifest.json" } }).', { asset: typeof entry === "string" ? entry : undefined });
+    }
+    return this.vite.tags(entry, options);
+  }
+
+  /**
+   * Whether a served path (relative to the roots, or to a manifest's folder) is a file Vite's manifest lists:
+   * Vite put its content hash in the name, so servers may mark it immutable. False without the `vite` option.
+   */
+  isViteFile(path: string): boolean {
+    return this.vite?.isBuiltFile(path) ?? false;
   }
 
   /**

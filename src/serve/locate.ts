@@ -28,6 +28,7 @@ export interface Target {
 }
 
 const NO_CLAIM: ProofClaim = { kind: "none" };
+const TRUSTED_CLAIM: ProofClaim = { kind: "trusted" };
 
 /** Finds files for one `StaticFiles`; `hashLength` is how many hash characters its URLs carry. */
 export class Locator {
@@ -47,7 +48,8 @@ export class Locator {
   private async inRoots(name: string, query: string | undefined): Promise<Target | undefined> {
     const roots = this.files.roots;
     const direct = await findInRoots(roots, name);
-    if (direct) return { ...direct, name, claim: this.digestClaim(hashInQuery(query)) };
+    // Vite put its content hash in the names its manifest lists: trusted as collect's hashed names are.
+    if (direct) return { ...direct, name, claim: this.files.isViteFile(name) ? TRUSTED_CLAIM : this.digestClaim(hashInQuery(query)) };
     const unhashed = unhashPath(name);
     if (!unhashed) return undefined;
     const original = await findInRoots(roots, unhashed.path);
@@ -64,7 +66,7 @@ export class Locator {
     const file = join(root, name);
     const stats = await fileStats(file);
     if (stats) {
-      if (this.currentStoredNames(manifest).has(name)) return { root, name, file, stats, claim: { kind: "trusted" } };
+      if (this.currentStoredNames(manifest).has(name) || this.files.isViteFile(name)) return { root, name, file, stats, claim: TRUSTED_CLAIM };
       const requested = hashInQuery(query);
       const recorded = storedQueryHash(manifest, name);
       return { root, name, file, stats, claim: requested !== "" && requested === recorded ? { kind: "digest", hash: requested } : NO_CLAIM };

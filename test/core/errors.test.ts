@@ -95,7 +95,7 @@ describe("bad options: STATIC_CONFIG in the constructor, saying what to fix", ()
     ["unknown option, near a real one", { root: "static" }, /^Unknown option `root`: did you mean `roots`\?$/],
     ["unknown option, other case", { baseURL: "/s/" }, /^Unknown option `baseURL`: did you mean `baseUrl`\?$/],
     ["unknown option, snake case", { key_prefix: "x" }, /^Unknown option `key_prefix`: did you mean `keyPrefix`\?$/],
-    ["unknown option, nothing near", { maxAge: 1 }, /^Unknown option `maxAge`; the options are roots, baseUrl, accuracy, algorithm, mode, manifest, cache, keyPrefix, watch, missing\.$/],
+    ["unknown option, nothing near", { maxAge: 1 }, /^Unknown option `maxAge`; the options are roots, baseUrl, accuracy, algorithm, mode, manifest, cache, keyPrefix, watch, missing, vite\.$/],
     ["unknown option, empty key", { "": 1 }, /^Unknown option ``; the options are roots/],
     ["roots not an array", { roots: 5 }, /Option `roots` must be an array of folder paths such as \["static"\]; got 5/],
     ["roots empty", { roots: [] }, /Option `roots` is empty: give at least one folder/],

@@ -1,0 +1,8 @@
+export function createCounter() {
+  return {
+    value: 0,
+    increment() {
+      this.value++;
+    },
+  };
+}
