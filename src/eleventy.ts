@@ -127,10 +127,14 @@ function forgetChangedFile(files: StaticFiles, changedPath: string): void {
   }
 }
 
-/** Eleventy globs watch targets relative to the project root. */
+/**
+ * Every file under a root, as a glob relative to the project root. Eleventy 4 matches each changed
+ * file against the targets' globs, so a bare folder would watch nothing below it; Eleventy 3 takes either.
+ */
 function watchTarget(root: string): string {
   const inside = relative(process.cwd(), root);
-  return inside === "" ? "." : inside.startsWith("..") || isAbsolute(inside) ? root : "./" + inside.split(sep).join("/");
+  const folder = inside === "" ? "." : inside.startsWith("..") || isAbsolute(inside) ? root.split(sep).join("/") : "./" + inside.split(sep).join("/");
+  return `${folder.replace(/\/+$/, "")}/**`;
 }
 
 // --- filename mode: hashed copies in the output folder ---
