@@ -1,14 +1,15 @@
 /**
- * The shared adapter conformance suite, each call rendered by a real Eleventy 3.1 build of one
- * virtual page, in Nunjucks (which autoescapes) and in Liquid (which prints the URL as is).
+ * The shared adapter conformance suite, each call rendered by a real Eleventy build (3 on Node 20,
+ * 4 on Node 22) of one virtual page, in Nunjucks (which autoescapes) and in Liquid (which prints
+ * the URL as is). What Eleventy logs about the failing calls stays out of the test log.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Eleventy from "@11ty/eleventy";
 import { afterAll } from "vitest";
 import staticHash from "../../src/eleventy.js";
 import type { StaticFiles } from "../../src/index.js";
+import { errorChain, quietEleventy } from "../eleventy-build.js";
 import { runConformance, type ConformanceCall } from "./conformance.js";
 
 // An empty input folder: every page is a virtual template.
@@ -18,22 +19,18 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 /** Every message along Eleventy's chain of wrapped errors, as its CLI prints them. */
 function withCauses(error: unknown): Error {
-  const messages: string[] = [];
-  for (let current = error as { message?: string; originalError?: unknown } | undefined; current && messages.length < 10; ) {
-    messages.push(String(current.message));
-    current = current.originalError as typeof current;
-  }
-  return new Error(messages.join("\n"), { cause: error });
+  return new Error(
+    errorChain(error)
+      .map((error) => String(error.message))
+      .join("\n"),
+    { cause: error },
+  );
 }
 
 async function renderPage(files: StaticFiles, page: string, content: string, asset: string): Promise<string> {
-  const elev = new Eleventy(join(project, "input"), join(project, "_site"), {
-    quietMode: true,
-    configPath: false,
-    config: (eleventyConfig: any) => {
-      eleventyConfig.addPlugin(staticHash, { files });
-      eleventyConfig.addTemplate(page, content, { asset, permalink: false });
-    },
+  const { elev } = quietEleventy(join(project, "input"), join(project, "_site"), (eleventyConfig) => {
+    eleventyConfig.addPlugin(staticHash, { files });
+    eleventyConfig.addTemplate(page, content, { asset, permalink: false });
   });
   let results;
   try {

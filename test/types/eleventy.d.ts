@@ -1,4 +1,4 @@
-// Eleventy 3.1 ships no type declarations: the slice of its programmatic API the tests use.
+// Eleventy 3.1 ships no type declarations (4.0 ships some; the tests use this slice for both): the slice of its programmatic API the tests use.
 declare module "@11ty/eleventy" {
   export interface EleventyOptions {
     configPath?: string | false;
@@ -18,6 +18,8 @@ declare module "@11ty/eleventy" {
     init(): Promise<void>;
     watch(): Promise<void>;
     stopWatch(): Promise<void>;
+    /** Eleventy's logger; `overrideLogger` replaces the console it writes to. */
+    readonly logger: { overrideLogger(logger: object | false): void };
   }
 }
 
