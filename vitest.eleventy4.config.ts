@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
@@ -14,6 +15,9 @@ import { defineConfig } from "vitest/config";
 const enginesDir = resolve(process.env.STATIC_HASH_ENGINES_DIR ?? ".ci/eleventy4");
 const fromEngines = createRequire(join(enginesDir, "package.json"));
 const packageFolder = (name: string) => join(enginesDir, "node_modules", name);
+
+const versionOf = (name: string) => JSON.parse(readFileSync(join(packageFolder(name), "package.json"), "utf8")).version as string;
+console.log(`Node ${process.versions.node}; from ${enginesDir}: @11ty/eleventy ${versionOf("@11ty/eleventy")}, express-handlebars ${versionOf("express-handlebars")}, @11ty/eleventy-img ${versionOf("@11ty/eleventy-img")}`);
 
 const reporters: NonNullable<NonNullable<Parameters<typeof defineConfig>[0]["test"]>["reporters"]> = process.env.CI
   ? ["default", ["json", { outputFile: ".vitest-report-eleventy4.json" }]]

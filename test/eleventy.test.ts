@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type Eleventy from "@11ty/eleventy";
+import Eleventy from "@11ty/eleventy";
 import handlebarsPlugin from "@11ty/eleventy-plugin-handlebars";
 import Handlebars from "handlebars";
 import { LRUCache } from "lru-cache";
@@ -89,6 +89,14 @@ async function buildFailure(site: Site, options: StaticHashPluginOptions = {}, b
 }
 
 const inputPath = (site: Site, page: string) => relative(process.cwd(), join(site.input, page)).split("\\").join("/");
+
+test("the Eleventy under test is the one this run installed: 3 from the project, or 4 (on Node 22) from STATIC_HASH_ENGINES_DIR", () => {
+  const enginesDir = process.env.STATIC_HASH_ENGINES_DIR;
+  const installed = JSON.parse(readFileSync(join(enginesDir ?? ".", "node_modules/@11ty/eleventy/package.json"), "utf8")).version;
+  expect(Eleventy.getVersion()).toBe(installed);
+  expect(installed).toMatch(enginesDir ? /^4\./ : /^3\./);
+  if (enginesDir) expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(22);
+});
 
 describe("every template language of one build", () => {
   test("Nunjucks, Liquid, Markdown (through Liquid and through Nunjucks) and 11ty.js print the hashed URLs", async () => {

@@ -13,6 +13,7 @@ declare module "@11ty/eleventy" {
   }
   export default class Eleventy {
     constructor(input?: string, output?: string, options?: EleventyOptions);
+    static getVersion(): string;
     write(): Promise<unknown>;
     toJSON(): Promise<TemplateResult[]>;
     init(): Promise<void>;
