@@ -52,9 +52,6 @@ export function copiesFolderOf(baseUrl: string): string {
 
 /** The hashed copies of one plugin instance, across the builds of its Eleventy (watch rebuilds included). */
 export class HashedCopies {
-  /** Every name a page asked for, as written (`css/app.css?v=1`), in any build so far. */
-  private readonly named = new Set<string>();
-
   constructor(
     private readonly files: StaticFiles,
     private readonly policy: CopyPolicy,
@@ -62,37 +59,12 @@ export class HashedCopies {
   ) {}
 
   /**
-   * The `StaticFiles` the templates call: the same object, except that each name `url`, `hash` or
-   * `integrity` answers for is remembered, so the build knows which files it used.
-   */
-  tracking(): StaticFiles {
-    if (this.policy === "all") return this.files;
-    const { files, named } = this;
-    const remembered = {
-      url: (name: string) => remember(name, files.url(name)),
-      hash: (name: string) => remember(name, files.hash(name)),
-      integrity: (name: string, algorithm?: Parameters<StaticFiles["integrity"]>[1]) => remember(name, files.integrity(name, algorithm)),
-    };
-    function remember<T>(name: string, answer: T): T {
-      if (typeof name === "string") named.add(name);
-      return answer;
-    }
-    return new Proxy(files, {
-      get(target, key) {
-        if (Object.hasOwn(remembered, key)) return remembered[key as keyof typeof remembered];
-        const value = Reflect.get(target, key, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  }
-
-  /**
-   * Writes `<output>/<folder>/css/app.<h>.css` for each file to copy, byte-identical to its source.
+   * Writes `<output>/<folder>/css/app.<h>.css` for each file to copy (of `used`, the names the pages asked for), byte-identical to its source.
    * A copy that exists is kept: its name carries its content's hash, and it was written atomically.
    */
-  async write(output: string): Promise<void> {
+  async write(output: string, used: Iterable<string>): Promise<void> {
     const target = join(resolve(output), this.folder);
-    for (const [name, file, hash] of this.policy === "all" ? this.everyFile() : this.usedFiles()) {
+    for (const [name, file, hash] of this.policy === "all" ? this.everyFile() : this.usedFiles(used)) {
       const copy = join(target, hashedPath(name, hash));
       if (!existsSync(copy)) await writeFileAtomic(copy, { copyOf: file });
     }
@@ -115,9 +87,9 @@ export class HashedCopies {
    * source maps) and their scripts' source maps, transitively, resolved as `collect` resolves them.
    * A reference to a file that is not there is left to the browser: the copy is the source as it is.
    */
-  private *usedFiles(): Generator<[name: string, file: string, hash: string]> {
+  private *usedFiles(used: Iterable<string>): Generator<[name: string, file: string, hash: string]> {
     const seen = new Set<string>();
-    const pending: Array<{ name: string; referenced: boolean }> = [...this.named].map((name) => ({ name, referenced: false }));
+    const pending: Array<{ name: string; referenced: boolean }> = [...used].map((name) => ({ name, referenced: false }));
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
       let found;
       try {

@@ -13,6 +13,8 @@ import { StaticFiles, StaticFileError, withLocation, type IntegrityAlgorithm, ty
 import { angleTags, useStatic, type NunjucksEnvironment } from "./nunjucks.js";
 import { registerStatic, type HandlebarsInstance } from "./handlebars.js";
 import { HashedCopies, copiesFolderOf, type CopyPolicy } from "./eleventy-hashed-copies.js";
+import { keepStaticImagesFromImageTransform, type HtmlTransformerConfig } from "./eleventy-images.js";
+import { TrackedFiles } from "./eleventy-tracked-files.js";
 
 export interface StaticHashPluginOptions extends StaticFilesOptions {
   /** `<% static "x" %>` blocks in Nunjucks (and Markdown preprocessed by it), `<<static "x">>` in Handlebars. */
@@ -32,7 +34,7 @@ export interface StaticHashPluginOptions extends StaticFilesOptions {
 }
 
 /** The parts of Eleventy's `eleventyConfig` this plugin uses. */
-export interface EleventyConfig {
+export interface EleventyConfig extends HtmlTransformerConfig {
   addLiquidShortcode(name: string, shortcode: (...args: any[]) => unknown): void;
   addLiquidFilter(name: string, filter: (...args: any[]) => unknown): void;
   addJavaScriptShortcode(name: string, shortcode: (...args: any[]) => unknown): void;
@@ -70,8 +72,10 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
   const sourceFiles = given ?? new StaticFiles(fileOptions);
   // Filename mode writes hashed copies (unless a manifest says where collect put them): a bad baseUrl fails here, before any page.
   const copies = sourceFiles.mode === "filename" && !sourceFiles.options.manifest ? new HashedCopies(sourceFiles, copy, copiesFolderOf(sourceFiles.baseUrl)) : undefined;
-  // What the templates call: with `copy: "used"`, it also remembers each name asked for.
-  const files = copies?.tracking() ?? sourceFiles;
+  // What the templates call: the same StaticFiles, remembering the names asked for and the URLs printed.
+  const tracked = new TrackedFiles(sourceFiles);
+  const files = tracked.files;
+  keepStaticImagesFromImageTransform(eleventyConfig, (src) => tracked.urls.has(src));
 
   eleventyConfig.amendLibrary("njk", (env: NunjucksEnvironment & { opts?: { tags?: object } }) => {
     // Amending the Environment keeps every option the user set (and Eleventy's `dev: true`).
@@ -95,7 +99,7 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
   eleventyConfig.on("eleventy.after", async (event: { outputMode?: string } | undefined) => {
     handlebarsBinding?.release();
     handlebarsBinding = undefined;
-    if (copies && (event?.outputMode ?? "fs") === "fs") await copies.write(eleventyConfig.directories.output);
+    if (copies && (event?.outputMode ?? "fs") === "fs") await copies.write(eleventyConfig.directories.output, tracked.names);
   });
 
   for (const root of sourceFiles.roots) eleventyConfig.addWatchTarget(watchTarget(root));

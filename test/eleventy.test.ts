@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Eleventy from "@11ty/eleventy";
+import { eleventyImageTransformPlugin } from "@11ty/eleventy-img";
 import handlebarsPlugin from "@11ty/eleventy-plugin-handlebars";
 import Handlebars from "handlebars";
 import { LRUCache } from "lru-cache";
@@ -295,6 +296,55 @@ describe("filename mode", () => {
     await build(site, { mode: "filename", baseUrl: "https://cdn.example.com/assets/v1/" });
     expect(site.html("njk")).toBe(`https://cdn.example.com/assets/v1/css/app.${FOO}.css`);
     expect(readFileSync(join(site.output, "assets/v1/css", `app.${FOO}.css`), "utf8")).toBe("foo");
+  });
+});
+
+// A 1×1 transparent PNG.
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNgYAAAAAMAASsJTYQAAAAASUVORK5CYII=", "base64");
+
+describe("eleventy-img's transform, configured as in the eleventy-base-blog starter", () => {
+  // The starter's options: every <img> of every HTML page goes through eleventy-img, and a failure keeps the page.
+  const baseBlogImages = (eleventyConfig: any) =>
+    eleventyConfig.addPlugin(eleventyImageTransformPlugin, {
+      formats: ["avif", "webp", "auto"],
+      failOnError: false,
+      htmlOptions: { imgAttributes: { loading: "lazy", decoding: "async" } },
+      sharpOptions: { animated: true },
+    });
+
+  test.each([
+    ["before", true],
+    ["after", false],
+  ])("added %s static-hash: static's image URLs are left alone, the page's own images still go through eleventy-img", async (_order, imagesFirst) => {
+    const site = makeSite(
+      {
+        "njk.njk": `<img src="{% static "img/x.png" %}" alt="x"><img src="{% static "img/x.png?v=1" %}" alt="v"><img src="photo.png" alt="photo">`,
+        "liquid.liquid": `<picture><source srcset="{% static "img/x.png" %}"><img src="{% static "img/x.png" %}" alt="p"></picture>`,
+        "js.11ty.js": "module.exports = function () { return `<img src=\"${this.static('img/x.png')}\" alt=\"js\" eleventy:ignore>`; };",
+      },
+      { "img/x.png": PNG as unknown as string },
+    );
+    write(join(site.input, "photo.png"), PNG as unknown as string);
+    const elev = eleventy(site, (eleventyConfig) => {
+      if (imagesFirst) baseBlogImages(eleventyConfig);
+      eleventyConfig.addPlugin(staticHash, { roots: [site.root] });
+      if (!imagesFirst) baseBlogImages(eleventyConfig);
+    });
+    await elev.write();
+    const hash = new StaticFiles({ roots: [site.root] }).hash("img/x.png");
+    const page = site.html("njk");
+    expect(page.slice(0, page.indexOf("<picture>"))).toBe(`<img src="/static/img/x.png?${hash}" alt="x"><img src="/static/img/x.png?v=1&amp;${hash}" alt="v">`);
+    // The page's own image: eleventy-img's <picture> with its own hashed files (eleventy-img 7 drops the lone ` 1w`).
+    expect(page.slice(page.indexOf("<picture>"))).toMatch(/^<picture><source type="image\/avif" srcset="\/njk\/[\w-]+-1\.avif(?: 1w)?">.*<img loading="lazy" decoding="async" src="\/njk\/[\w-]+-1\.png" alt="photo" width="1" height="1"><\/picture>$/);
+    expect(site.html("liquid")).toBe(`<picture><source srcset="/static/img/x.png?${hash}"><img src="/static/img/x.png?${hash}" alt="p"></picture>`);
+    // An eleventy:ignore of the page's own is eleventy-img's, which takes it off.
+    expect(site.html("js")).toBe(`<img src="/static/img/x.png?${hash}" alt="js">`);
+  });
+
+  test("without eleventy-img, the pages' HTML is not transformed at all", async () => {
+    const site = makeSite({ "njk.njk": `<IMG SRC='{% static "css/app.css" %}'  alt=x>` });
+    await build(site);
+    expect(site.html("njk")).toBe(`<IMG SRC='/static/css/app.css?${FOO}'  alt=x>`);
   });
 });
 

@@ -28,3 +28,7 @@ declare module "@11ty/eleventy-plugin-handlebars" {
   const handlebarsPlugin: (eleventyConfig: any, options?: { eleventyLibraryOverride?: unknown }) => void;
   export default handlebarsPlugin;
 }
+
+declare module "@11ty/eleventy-img" {
+  export const eleventyImageTransformPlugin: (eleventyConfig: any, options?: Record<string, unknown>) => void;
+}
