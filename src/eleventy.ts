@@ -7,16 +7,15 @@
  * Nunjucks gets the tags and filters of `static-hash/nunjucks`, Handlebars the helpers of
  * `static-hash/handlebars`, Liquid and 11ty.js shortcodes and filters that call the same `StaticFiles`.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { StaticFiles, StaticFileError, type IntegrityAlgorithm, type StaticFilesOptions } from "./index.js";
 import { withLocation } from "./core/errors.js";
-import { hashedPath } from "./core/names.js";
 import { angleTags, useStatic, type NunjucksEnvironment } from "./nunjucks.js";
 import { registerStatic, type HandlebarsInstance } from "./handlebars.js";
-import { findSourceFiles } from "./collect/find-files.js";
-import { writeFileAtomic } from "./collect/write-atomic.js";
+import { HashedCopies, copiesFolderOf, type CopyPolicy } from "./eleventy-hashed-copies.js";
+import { keepStaticImagesFromImageTransform, type HtmlTransformerConfig } from "./eleventy-images.js";
+import { TrackedFiles } from "./eleventy-tracked-files.js";
 
 export interface StaticHashPluginOptions extends StaticFilesOptions {
   /** `<% static "x" %>` blocks in Nunjucks (and Markdown preprocessed by it), `<<static "x">>` in Handlebars. */
@@ -28,10 +27,15 @@ export interface StaticHashPluginOptions extends StaticFilesOptions {
    * `@11ty/eleventy-plugin-handlebars` as `eleventyLibraryOverride`, else the `handlebars` module it loads.
    */
   handlebars?: HandlebarsInstance;
+  /**
+   * Filename mode: which files get a hashed copy in the output folder. `"used"` (default): the files
+   * the pages named, plus what their CSS references (transitively); `"all"`: every file of the roots.
+   */
+  copy?: CopyPolicy;
 }
 
 /** The parts of Eleventy's `eleventyConfig` this plugin uses. */
-export interface EleventyConfig {
+export interface EleventyConfig extends HtmlTransformerConfig {
   addLiquidShortcode(name: string, shortcode: (...args: any[]) => unknown): void;
   addLiquidFilter(name: string, filter: (...args: any[]) => unknown): void;
   addJavaScriptShortcode(name: string, shortcode: (...args: any[]) => unknown): void;
@@ -49,7 +53,13 @@ const HELPERS: readonly Helper[] = ["static", "integrity", "vite"];
 
 /** The Eleventy plugin: `eleventyConfig.addPlugin(staticHash, { roots: ["src/static"] })`. */
 export default function staticHash(eleventyConfig: EleventyConfig, options: StaticHashPluginOptions = {}): void {
-  const { angle = false, files: given, handlebars, ...fileOptions } = options ?? {};
+  const { angle = false, files: given, handlebars, copy = "used", ...fileOptions } = options ?? {};
+  if (copy !== "used" && copy !== "all") {
+    throw new StaticFileError(
+      "STATIC_CONFIG",
+      `Option \`copy\` of the static-hash Eleventy plugin is "used" (a hashed copy of each file the pages name, and of what their CSS references) or "all" (of every file of the roots); got ${JSON.stringify(copy)}.`,
+    );
+  }
   if (given !== undefined && Object.keys(fileOptions).length > 0) {
     throw new StaticFileError(
       "STATIC_CONFIG",
@@ -60,7 +70,13 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
     throw new StaticFileError("STATIC_CONFIG", "Option `files` of the static-hash Eleventy plugin must be a StaticFiles: new StaticFiles({ roots: [\"src/static\"] }).");
   }
   // Roots resolve against the working directory, Eleventy's project root; the source files are hashed, never _site's copies.
-  const files = given ?? new StaticFiles(fileOptions);
+  const sourceFiles = given ?? new StaticFiles(fileOptions);
+  // Filename mode writes hashed copies (unless a manifest says where collect put them): a bad baseUrl fails here, before any page.
+  const copies = sourceFiles.mode === "filename" && !sourceFiles.options.manifest ? new HashedCopies(sourceFiles, copy, copiesFolderOf(sourceFiles.baseUrl)) : undefined;
+  // What the templates call: the same StaticFiles, remembering the names asked for and the URLs printed.
+  const tracked = new TrackedFiles(sourceFiles);
+  const files = tracked.files;
+  keepStaticImagesFromImageTransform(eleventyConfig, (src) => tracked.urls.has(src));
 
   eleventyConfig.amendLibrary("njk", (env: NunjucksEnvironment & { opts?: { tags?: object } }) => {
     // Amending the Environment keeps every option the user set (and Eleventy's `dev: true`).
@@ -86,14 +102,12 @@ export default function staticHash(eleventyConfig: EleventyConfig, options: Stat
   eleventyConfig.on("eleventy.after", async (event: { outputMode?: string } | undefined) => {
     handlebarsBinding?.release();
     handlebarsBinding = undefined;
-    if (files.mode === "filename" && !files.options.manifest && (event?.outputMode ?? "fs") === "fs") {
-      await writeHashedCopies(files, eleventyConfig.directories.output);
-    }
+    if (copies && (event?.outputMode ?? "fs") === "fs") await copies.write(eleventyConfig.directories.output, tracked.names);
   });
 
-  for (const root of files.roots) eleventyConfig.addWatchTarget(watchTarget(root));
+  for (const root of sourceFiles.roots) eleventyConfig.addWatchTarget(watchTarget(root));
   eleventyConfig.on("eleventy.beforeWatch", (changed: readonly string[] | undefined) => {
-    for (const path of changed ?? []) forgetChangedFile(files, path);
+    for (const path of changed ?? []) forgetChangedFile(sourceFiles, path);
   });
 }
 
@@ -133,41 +147,14 @@ function forgetChangedFile(files: StaticFiles, changedPath: string): void {
   }
 }
 
-/** Eleventy globs watch targets relative to the project root. */
+/**
+ * Every file under a root, as a glob relative to the project root. Eleventy 4 matches each changed
+ * file against the targets' globs, so a bare folder would watch nothing below it; Eleventy 3 takes either.
+ */
 function watchTarget(root: string): string {
   const inside = relative(process.cwd(), root);
-  return inside === "" ? "." : inside.startsWith("..") || isAbsolute(inside) ? root : "./" + inside.split(sep).join("/");
-}
-
-// --- filename mode: hashed copies in the output folder ---
-
-/**
- * Writes `<output>/<baseUrl path>/css/app.<h>.css` for every file of the roots (found as `collect`
- * finds them: first root wins, dotfiles, `CVS` and `*~` skipped as Django does), byte-identical to its
- * source. A copy that exists is kept: its name carries its content's hash, and it was written atomically.
- */
-async function writeHashedCopies(files: StaticFiles, output: string): Promise<void> {
-  const target = join(resolve(output), urlPathOf(files.baseUrl));
-  const sources = findSourceFiles(files.roots, (folder, error) => {
-    throw new Error(`static-hash cannot list ${folder} to write the hashed copies (${(error as Error).message}): give the build's user read access to it, or remove it from the roots.`, { cause: error });
-  });
-  for (const name of sources.keys()) {
-    if (/[?#\\]/.test(name)) continue; // a name no template can ask for: `?` and `#` start a query or fragment
-    const found = files.lookup(name);
-    if (!found.file || found.hash === "") continue;
-    const copy = join(target, hashedPath(found.name.path, found.hash));
-    if (!existsSync(copy)) await writeFileAtomic(copy, { copyOf: found.file });
-  }
-}
-
-/** The folder part of `baseUrl` (`"/static/"` -> `static`; a CDN origin's path for an absolute URL). */
-function urlPathOf(baseUrl: string): string {
-  const path = /^[a-z][a-z0-9+.-]*:|^\/\//i.test(baseUrl) ? new URL(baseUrl, "http://localhost").pathname : baseUrl;
-  return path
-    .split("/")
-    .filter((segment) => segment !== "" && segment !== "." && segment !== "..")
-    .map((segment) => decodeURIComponent(segment))
-    .join(sep);
+  const folder = inside === "" ? "." : inside.startsWith("..") || isAbsolute(inside) ? root.split(sep).join("/") : "./" + inside.split(sep).join("/");
+  return `${folder.replace(/\/+$/, "")}/**`;
 }
 
 // --- Handlebars: helpers on the instance `.hbs` pages compile with, for one build at a time ---

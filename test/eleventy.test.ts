@@ -1,6 +1,7 @@
 /**
- * The Eleventy plugin, through real Eleventy 3.1 builds in temporary folders: every template
+ * The Eleventy plugin, through real Eleventy builds in temporary folders: every template
  * language, Handlebars in both plugin orders, filename mode, angle syntax, errors, watch.
+ * The same file runs against Eleventy 3 (Node 20) and Eleventy 4 (Node 22, `vitest.eleventy4.config.ts`).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,12 +10,14 @@ import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Eleventy from "@11ty/eleventy";
+import { eleventyImageTransformPlugin } from "@11ty/eleventy-img";
 import handlebarsPlugin from "@11ty/eleventy-plugin-handlebars";
 import Handlebars from "handlebars";
 import { LRUCache } from "lru-cache";
 import { afterEach, describe, expect, test } from "vitest";
 import staticHash, { type StaticHashPluginOptions } from "../src/eleventy.js";
 import { StaticFiles } from "../src/index.js";
+import { messages, quietEleventy } from "./eleventy-build.js";
 
 const FOO = "0beec7"; // sha1("foo") cut to 6
 const BAR = "62cdb7"; // sha1("bar") cut to 6
@@ -64,7 +67,7 @@ function edit(file: string, content: string): void {
 }
 
 function eleventy(site: Site, config: (eleventyConfig: any) => void): Eleventy {
-  return new Eleventy(site.input, site.output, { quietMode: true, configPath: false, config });
+  return quietEleventy(site.input, site.output, config).elev;
 }
 
 /** Builds the site with the plugin (added after `before`, if given) and returns the Eleventy instance. */
@@ -77,17 +80,6 @@ async function build(site: Site, options: StaticHashPluginOptions = {}, before?:
   return elev;
 }
 
-/** Every message along Eleventy's chain of wrapped errors (`originalError`, `cause`), as its CLI prints them. */
-function messages(error: unknown): string {
-  const seen: string[] = [];
-  let current = error as { message?: string; originalError?: unknown; cause?: unknown } | undefined;
-  while (current && seen.length < 10) {
-    seen.push(String(current.message));
-    current = (current.originalError ?? current.cause) as typeof current;
-  }
-  return seen.join("\n");
-}
-
 async function buildFailure(site: Site, options: StaticHashPluginOptions = {}, before?: (eleventyConfig: any) => void): Promise<string> {
   try {
     await build(site, options, before);
@@ -98,6 +90,14 @@ async function buildFailure(site: Site, options: StaticHashPluginOptions = {}, b
 }
 
 const inputPath = (site: Site, page: string) => relative(process.cwd(), join(site.input, page)).split("\\").join("/");
+
+test("the Eleventy under test is the one this run installed: 3 from the project, or 4 (on Node 22) from STATIC_HASH_ENGINES_DIR", () => {
+  const enginesDir = process.env.STATIC_HASH_ENGINES_DIR;
+  const installed = JSON.parse(readFileSync(join(enginesDir ?? ".", "node_modules/@11ty/eleventy/package.json"), "utf8")).version;
+  expect(Eleventy.getVersion()).toBe(installed);
+  expect(installed).toMatch(enginesDir ? /^4\./ : /^3\./);
+  if (enginesDir) expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(22);
+});
 
 describe("every template language of one build", () => {
   test("Nunjucks, Liquid, Markdown (through Liquid and through Nunjucks) and 11ty.js print the hashed URLs", async () => {
@@ -207,20 +207,63 @@ describe("Handlebars through an extension of your own", () => {
 });
 
 describe("filename mode", () => {
-  test("URLs carry the hash in the file name and the hashed copies are written under baseUrl's path", async () => {
+  test("URLs carry the hash in the file name; the files the pages used, and what their CSS references, get hashed copies", async () => {
+    // A package folder as a root: the pages use two of its files, and the stylesheet refers to a font and an image.
+    const site = makeSite(
+      {
+        "njk.njk": `{% static "dist/css/app.css" %}`,
+        "liquid.liquid": `{{ "dist/js/app.js" | static }}`,
+        "js.11ty.js": "module.exports = function () { return this.integrity('dist/js/app.js'); };",
+      },
+      {
+        "package.json": `{"name": "some-lib"}`,
+        "README.md": "# some-lib",
+        "LICENSE": "MIT",
+        "demo/index.html": "<h1>demo</h1>",
+        "demo/demo.css": "body { background: url(../dist/img/unused.png) }",
+        "dist/css/app.css": `@import "base.css";\n/* url(../fonts/commented.woff2) */\nbody { background: url("/static/dist/img/bg.png?v=1#x") }`,
+        "dist/css/base.css": `@font-face { src: url(../fonts/f.woff2) format("woff2"), url(data:font/woff2;base64,AA==), url(https://cdn.example.com/f.woff) }\nh1 { background: url(../img/missing.png) }`,
+        "dist/fonts/f.woff2": "font",
+        "dist/fonts/commented.woff2": "not used",
+        "dist/img/bg.png": "png",
+        "dist/img/unused.png": "unused",
+        "dist/js/app.js": "bar",
+      },
+    );
+    const elev = await build(site, { mode: "filename" });
+    expect(site.html("njk")).toBe("/static/dist/css/app.6f0904.css");
+    expect(site.html("liquid")).toBe(`/static/dist/js/app.${BAR}.js`);
+    const staticOut = join(site.output, "static");
+    const written = () =>
+      readdirSync(staticOut, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(staticOut, join(entry.parentPath, entry.name)))
+        .sort();
+    // Not package.json, README, LICENSE, the demo, the commented-out font or the image only the demo uses.
+    expect(written()).toEqual(["dist/css/app.6f0904.css", "dist/css/base.0dca76.css", "dist/fonts/f.464257.woff2", "dist/img/bg.9040a7.png", `dist/js/app.${BAR}.js`]);
+    // Byte for byte the sources: references inside CSS are not rewritten.
+    expect(readFileSync(join(staticOut, "dist/css/base.0dca76.css"), "utf8")).toBe(readFileSync(join(site.root, "dist/css/base.css"), "utf8"));
+    expect(readFileSync(join(staticOut, "dist/fonts/f.464257.woff2"), "utf8")).toBe("font");
+
+    // After an edit of the font, the next build writes its new copy; the old one stays for pages still cached somewhere.
+    edit(join(site.root, "dist/fonts/f.woff2"), "font v2");
+    await elev.write();
+    expect(written()).toEqual(["dist/css/app.6f0904.css", "dist/css/base.0dca76.css", "dist/fonts/f.43a142.woff2", "dist/fonts/f.464257.woff2", "dist/img/bg.9040a7.png", `dist/js/app.${BAR}.js`]);
+  });
+
+  test('copy: "all" writes every file of the roots, as Django\'s collectstatic does', async () => {
     const site = makeSite(
       { "njk.njk": `{% static "css/app.css" %}`, "liquid.liquid": `{{ "js/app.js" | static }}` },
       { "css/app.css": "foo", "js/app.js": "bar", "img/logo.svg": "<svg/>", ".env": "secret", "css/old.css~": "x", "css/odd?name.css": "x" },
     );
     symlinkSync(join(site.root, "css/app.css"), join(site.root, "css/link.css"));
-    const elev = await build(site, { mode: "filename" });
+    const elev = await build(site, { mode: "filename", copy: "all" });
     expect(site.html("njk")).toBe(`/static/css/app.${FOO}.css`);
     expect(site.html("liquid")).toBe(`/static/js/app.${BAR}.js`);
     const staticOut = join(site.output, "static");
     expect(readFileSync(join(staticOut, `css/app.${FOO}.css`), "utf8")).toBe("foo");
     expect(readFileSync(join(staticOut, `js/app.${BAR}.js`), "utf8")).toBe("bar");
-    // Every file of the roots, referenced or not, as Django's collectstatic; links followed, dotfiles,
-    // backups and names no template can ask for skipped.
+    // Every file of the roots, referenced or not; links followed, dotfiles, backups and names no template can ask for skipped.
     expect(readdirSync(join(staticOut, "img"))).toEqual(["logo.1c3ba3.svg"]);
     expect(existsSync(join(staticOut, ".env"))).toBe(false);
     expect(readdirSync(join(staticOut, "css")).sort()).toEqual([`app.${FOO}.css`, `link.${FOO}.css`]);
@@ -233,11 +276,75 @@ describe("filename mode", () => {
     expect(readdirSync(join(staticOut, "css")).sort()).toEqual([`app.${FOO}.css`, `app.${BAR}.css`, `link.${BAR}.css`, `link.${FOO}.css`].sort());
   });
 
+  test("copy takes \"used\" or \"all\" only", async () => {
+    const site = makeSite({ "njk.njk": "x" });
+    const message = await buildFailure(site, { mode: "filename", copy: "every" as never });
+    expect(message).toContain('Option `copy` of the static-hash Eleventy plugin is "used" (a hashed copy of each file the pages name, and of what their CSS references) or "all" (of every file of the roots); got "every".');
+  });
+
+  test("query mode and toJSON() builds write no copies", async () => {
+    const site = makeSite({ "njk.njk": `{% static "css/app.css" %}` });
+    await build(site);
+    expect(existsSync(join(site.output, "static"))).toBe(false);
+    const json = await eleventy(site, (eleventyConfig) => eleventyConfig.addPlugin(staticHash, { roots: [site.root], mode: "filename" })).toJSON();
+    expect(json.map((page) => page.content)).toEqual([`/static/css/app.${FOO}.css`]);
+    expect(existsSync(join(site.output, "static"))).toBe(false);
+  });
+
   test("a CDN baseUrl writes the copies under its path", async () => {
     const site = makeSite({ "njk.njk": `{% static "css/app.css" %}` });
     await build(site, { mode: "filename", baseUrl: "https://cdn.example.com/assets/v1/" });
     expect(site.html("njk")).toBe(`https://cdn.example.com/assets/v1/css/app.${FOO}.css`);
     expect(readFileSync(join(site.output, "assets/v1/css", `app.${FOO}.css`), "utf8")).toBe("foo");
+  });
+});
+
+// A 1×1 transparent PNG.
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNgYAAAAAMAASsJTYQAAAAASUVORK5CYII=", "base64");
+
+describe("eleventy-img's transform, configured as in the eleventy-base-blog starter", () => {
+  // The starter's options: every <img> of every HTML page goes through eleventy-img, and a failure keeps the page.
+  const baseBlogImages = (eleventyConfig: any) =>
+    eleventyConfig.addPlugin(eleventyImageTransformPlugin, {
+      formats: ["avif", "webp", "auto"],
+      failOnError: false,
+      htmlOptions: { imgAttributes: { loading: "lazy", decoding: "async" } },
+      sharpOptions: { animated: true },
+    });
+
+  test.each([
+    ["before", true],
+    ["after", false],
+  ])("added %s static-hash: static's image URLs are left alone, the page's own images still go through eleventy-img", async (_order, imagesFirst) => {
+    const site = makeSite(
+      {
+        "njk.njk": `<img src="{% static "img/x.png" %}" alt="x"><img src="{% static "img/x.png?v=1" %}" alt="v"><img src="photo.png" alt="photo">`,
+        "liquid.liquid": `<picture><source srcset="{% static "img/x.png" %}"><img src="{% static "img/x.png" %}" alt="p"></picture>`,
+        "js.11ty.js": "module.exports = function () { return `<img src=\"${this.static('img/x.png')}\" alt=\"js\" eleventy:ignore>`; };",
+      },
+      { "img/x.png": PNG as unknown as string },
+    );
+    write(join(site.input, "photo.png"), PNG as unknown as string);
+    const elev = eleventy(site, (eleventyConfig) => {
+      if (imagesFirst) baseBlogImages(eleventyConfig);
+      eleventyConfig.addPlugin(staticHash, { roots: [site.root] });
+      if (!imagesFirst) baseBlogImages(eleventyConfig);
+    });
+    await elev.write();
+    const hash = new StaticFiles({ roots: [site.root] }).hash("img/x.png");
+    const page = site.html("njk");
+    expect(page.slice(0, page.indexOf("<picture>"))).toBe(`<img src="/static/img/x.png?${hash}" alt="x"><img src="/static/img/x.png?v=1&amp;${hash}" alt="v">`);
+    // The page's own image: eleventy-img's <picture> with its own hashed files (eleventy-img 7 drops the lone ` 1w`).
+    expect(page.slice(page.indexOf("<picture>"))).toMatch(/^<picture><source type="image\/avif" srcset="\/njk\/[\w-]+-1\.avif(?: 1w)?">.*<img loading="lazy" decoding="async" src="\/njk\/[\w-]+-1\.png" alt="photo" width="1" height="1"><\/picture>$/);
+    expect(site.html("liquid")).toBe(`<picture><source srcset="/static/img/x.png?${hash}"><img src="/static/img/x.png?${hash}" alt="p"></picture>`);
+    // An eleventy:ignore of the page's own is eleventy-img's, which takes it off.
+    expect(site.html("js")).toBe(`<img src="/static/img/x.png?${hash}" alt="js">`);
+  });
+
+  test("without eleventy-img, the pages' HTML is not transformed at all", async () => {
+    const site = makeSite({ "njk.njk": `<IMG SRC='{% static "css/app.css" %}'  alt=x>` });
+    await build(site);
+    expect(site.html("njk")).toBe(`<IMG SRC='/static/css/app.css?${FOO}'  alt=x>`);
   });
 });
 
@@ -332,11 +439,7 @@ describe("watch", () => {
       // Relative roots resolve against the project folder; stat checks off, so only the watch hook can refresh a hash.
       const cache = new LRUCache<string, object>({ max: 100 });
       const files = new StaticFiles({ roots: ["static"], watch: false, cache });
-      const elev = new Eleventy("site", "_site", {
-        quietMode: true,
-        configPath: false,
-        config: (eleventyConfig: any) => eleventyConfig.addPlugin(staticHash, { files }),
-      });
+      const { elev } = quietEleventy("site", "_site", (eleventyConfig) => eleventyConfig.addPlugin(staticHash, { files }));
       await elev.init();
       await elev.watch();
       try {

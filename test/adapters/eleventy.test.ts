@@ -1,13 +1,14 @@
 /**
- * The shared adapter conformance suite, each call rendered by a real Eleventy 3.1 build of one
- * virtual page, in Nunjucks (which autoescapes) and in Liquid (which prints the URL as is).
+ * The shared adapter conformance suite, each call rendered by a real Eleventy build (3 on Node 20,
+ * 4 on Node 22) of one virtual page, in Nunjucks (which autoescapes) and in Liquid (which prints
+ * the URL as is). What Eleventy logs about the failing calls stays out of the test log.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Eleventy from "@11ty/eleventy";
 import { expect, test } from "vitest";
 import staticHash from "../../src/eleventy.js";
 import type { StaticFiles } from "../../src/index.js";
+import { errorChain, quietEleventy } from "../eleventy-build.js";
 import { testAdapter, type ConformanceCall } from "./conformance.js";
 
 /** An Eleventy project with an empty input folder in the test's site: every page is a virtual template. */
@@ -19,32 +20,26 @@ function projectIn(dir: string): string {
 
 /** Every message along Eleventy's chain of wrapped errors, as its CLI prints them. */
 function withCauses(error: unknown): Error {
-  const messages: string[] = [];
-  for (let current = error as { message?: string; originalError?: unknown } | undefined; current && messages.length < 10; ) {
-    messages.push(String(current.message));
-    current = current.originalError as typeof current;
-  }
-  return new Error(messages.join("\n"), { cause: error });
+  return new Error(
+    errorChain(error)
+      .map((error) => String(error.message))
+      .join("\n"),
+    { cause: error },
+  );
 }
 
 async function renderPage(project: string, files: StaticFiles, page: string, content: string, asset: string): Promise<string> {
-  const elev = new Eleventy(join(project, "input"), join(project, "_site"), {
-    quietMode: true,
-    configPath: false,
-    config: (eleventyConfig: any) => {
-      eleventyConfig.addPlugin(staticHash, { files });
-      eleventyConfig.addTemplate(page, content, { asset, permalink: false });
-    },
+  const { elev } = quietEleventy(join(project, "input"), join(project, "_site"), (eleventyConfig) => {
+    eleventyConfig.addPlugin(staticHash, { files });
+    eleventyConfig.addTemplate(page, content, { asset, permalink: false });
   });
-  // Its errors reach the test as rejections; printed too, they would only fill the log.
-  elev.disableLogger();
   let results;
   try {
     results = await elev.toJSON();
   } catch (error) {
     throw withCauses(error);
   }
-  const rendered = results.find((result) => result.inputPath.endsWith(page));
+  const rendered = results.find((result: { inputPath: string }) => result.inputPath.endsWith(page));
   if (!rendered) throw new Error(`Eleventy rendered no ${page}`);
   return rendered.content;
 }

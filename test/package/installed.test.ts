@@ -300,3 +300,19 @@ describe("TypeScript", () => {
     expect([nodenext.code, bundler.code, required.code]).toEqual([0, 0, 0]);
   }, 60_000);
 });
+
+describe("installing the package runs nothing", () => {
+  it("ships no install-time script, so npm install prints no install-scripts warning", async () => {
+    const installed = JSON.parse(readFileSync(join(project, "node_modules/static-hash/package.json"), "utf8"));
+    const lifecycle = ["preinstall", "install", "postinstall", "prepare"].filter((event) => installed.scripts?.[event] !== undefined);
+    expect(lifecycle).toEqual([]);
+    const { readdirSync } = await import("node:fs");
+    const tarball = join(work, readdirSync(work).find((name) => name.endsWith(".tgz"))!);
+    const fresh = join(work, "fresh");
+    mkdirSync(fresh);
+    writeFileSync(join(fresh, "package.json"), JSON.stringify({ name: "fresh", private: true }));
+    const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--omit=peer", tarball], fresh);
+    expect(install.code).toBe(0);
+    expect(install.stderr).not.toMatch(/install-scripts|prepare/);
+  }, 120_000);
+});

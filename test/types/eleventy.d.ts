@@ -1,4 +1,4 @@
-// Eleventy 3.1 ships no type declarations: the slice of its programmatic API the tests use.
+// Eleventy 3.1 ships no type declarations (4.0 ships some; the tests use this slice for both): the slice of its programmatic API the tests use.
 declare module "@11ty/eleventy" {
   export interface EleventyOptions {
     configPath?: string | false;
@@ -13,6 +13,7 @@ declare module "@11ty/eleventy" {
   }
   export default class Eleventy {
     constructor(input?: string, output?: string, options?: EleventyOptions);
+    static getVersion(): string;
     write(): Promise<unknown>;
     toJSON(): Promise<TemplateResult[]>;
     init(): Promise<void>;
@@ -20,10 +21,16 @@ declare module "@11ty/eleventy" {
     stopWatch(): Promise<void>;
     /** Stops its console output; errors still reject. */
     disableLogger(): void;
+    /** Eleventy's logger; `overrideLogger` replaces the console it writes to. */
+    readonly logger: { overrideLogger(logger: object | false): void };
   }
 }
 
 declare module "@11ty/eleventy-plugin-handlebars" {
   const handlebarsPlugin: (eleventyConfig: any, options?: { eleventyLibraryOverride?: unknown }) => void;
   export default handlebarsPlugin;
+}
+
+declare module "@11ty/eleventy-img" {
+  export const eleventyImageTransformPlugin: (eleventyConfig: any, options?: Record<string, unknown>) => void;
 }
