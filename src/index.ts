@@ -14,11 +14,4 @@ export {
   type CollectProgress,
   type CollectStats,
 } from "./collect/index.js";
-export {
-  readViteManifest,
-  parseViteManifest,
-  type ViteManifest,
-  type ViteChunk,
-  type ViteOptions,
-  type ViteTagsOptions,
-} from "./vite.js";
+export type { ViteManifest, ViteChunk, ViteOptions, ViteTagsOptions } from "./vite.js";
