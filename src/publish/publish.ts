@@ -123,7 +123,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 
   let remote: Map<string, RemoteObject>;
   try {
-    remote = (await listObjects(sdk, client, { bucket, prefix, pageSize: options.listPageSize })).objects;
+    remote = (await listObjects(sdk, client, { bucket, prefix, pageSize: options.listPageSize, onRetry })).objects;
   } catch (error) {
     problems.push({ severity: "error", code: "LIST_FAILED", message: describeListingFailure(error, { bucket, endpoint: options.endpoint }) });
     return finish();
@@ -139,7 +139,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     if (settings.force || object === undefined || object.size !== size) return false;
     if (object.etag === md5) return true;
     // A multipart ETag is not the file's MD5: the md5 metadata every upload sets is.
-    return object.etag.includes("-") && (await storedMd5(sdk, client, bucket, key)) === md5;
+    return object.etag.includes("-") && (await storedMd5(sdk, client, bucket, key, onRetry)) === md5;
   };
 
   await eachConcurrently(folder.files, settings.concurrency, async (file: LocalFile) => {
@@ -223,8 +223,8 @@ function uploadProblem(key: string, error: unknown): PublishProblem {
 }
 
 /** The `md5` metadata of an object, for the rare multipart object of the same size. */
-async function storedMd5(sdk: S3Sdk, client: S3ClientLike, bucket: string, key: string): Promise<string | undefined> {
-  const head = (await withRetries(() => client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key })))) as { Metadata?: Record<string, string> };
+async function storedMd5(sdk: S3Sdk, client: S3ClientLike, bucket: string, key: string, onRetry: () => void): Promise<string | undefined> {
+  const head = (await withRetries(() => client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key })), onRetry)) as { Metadata?: Record<string, string> };
   return head.Metadata?.md5?.toLowerCase();
 }
 

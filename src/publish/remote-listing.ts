@@ -13,7 +13,7 @@ export interface RemoteObject {
 export async function listObjects(
   sdk: S3Sdk,
   client: S3ClientLike,
-  { bucket, prefix, pageSize }: { bucket: string; prefix: string; pageSize?: number },
+  { bucket, prefix, pageSize, onRetry }: { bucket: string; prefix: string; pageSize?: number; onRetry?: (error: unknown) => void },
 ): Promise<{ objects: Map<string, RemoteObject>; requests: number }> {
   const objects = new Map<string, RemoteObject>();
   let token: string | undefined;
@@ -22,7 +22,7 @@ export async function listObjects(
     const page = (await withRetries(() => {
       requests++;
       return client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: pageSize }));
-    })) as import("@aws-sdk/client-s3").ListObjectsV2CommandOutput;
+    }, onRetry)) as import("@aws-sdk/client-s3").ListObjectsV2CommandOutput;
     for (const item of page.Contents ?? []) {
       if (item.Key === undefined) continue;
       objects.set(item.Key, { size: item.Size ?? -1, etag: (item.ETag ?? "").replace(/"/g, "").toLowerCase(), lastModified: item.LastModified });

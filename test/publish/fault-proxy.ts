@@ -10,6 +10,8 @@ export type Fault =
   | "pass"
   /** Answer 503 SlowDown without forwarding. */
   | "slowdown"
+  /** Answer 500 InternalError without forwarding. */
+  | "internal-error"
   /** Close the connection without forwarding and without an answer. */
   | "drop-before"
   /** Forward (the store does the work), then close the connection instead of answering. */
@@ -38,8 +40,12 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const SLOWDOWN = `<?xml version="1.0" encoding="UTF-8"?>
-<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>proxy</RequestId></Error>`;
+const errorXml = (code: string, message: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>proxy</RequestId></Error>`;
+const ANSWERS = {
+  slowdown: [503, errorXml("SlowDown", "Please reduce your request rate.")],
+  "internal-error": [500, errorXml("InternalError", "We encountered an internal error. Please try again.")],
+} as const;
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
@@ -71,9 +77,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       receivedAt: performance.now() - started,
     };
     log.push(entry);
-    if (fault === "slowdown") {
-      res.writeHead(503, { "content-type": "application/xml", "content-length": Buffer.byteLength(SLOWDOWN) });
-      res.end(SLOWDOWN);
+    if (fault === "slowdown" || fault === "internal-error") {
+      const [status, body] = ANSWERS[fault];
+      res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+      res.end(body);
       return;
     }
     if (fault === "drop-before") {
