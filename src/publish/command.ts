@@ -140,6 +140,11 @@ export async function runPublishCommand(argv: readonly string[], io: CommandIo):
     for (const key of result.uploadedKeys) io.stdout.write(`would upload ${key}\n`);
     for (const key of result.deletedKeys) io.stdout.write(`would delete ${key}\n`);
   }
+  // A listing that fails (wrong bucket, credentials or endpoint) fails before anything is sent: one line says what to fix.
+  if (result.problems.length === 1 && result.problems[0].code === "LIST_FAILED") {
+    io.stderr.write(`static-hash: ${result.problems[0].message}\n`);
+    return 1;
+  }
   for (const problem of result.problems) io.stderr.write(`${problem.severity}: ${problem.message}\n`);
   const destination = options.to.replace(/\/*$/, "/");
   if (!result.ok) {

@@ -90,8 +90,13 @@ export interface CliRun {
 }
 
 /** Starts `static-hash publish …` as a user runs it, with s3rver's credentials unless `env` says otherwise. */
-export function startPublishCli(args: readonly string[], env: Record<string, string | undefined> = {}, cwd?: string): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [CLI, "publish", ...args], {
+export function startPublishCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  cwd?: string,
+  cli = CLI,
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [cli, "publish", ...args], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined, ...env },
@@ -107,6 +112,6 @@ export function startPublishCli(args: readonly string[], env: Record<string, str
   return { child, done };
 }
 
-export function runPublishCli(args: readonly string[], env?: Record<string, string | undefined>, cwd?: string): Promise<CliRun> {
-  return startPublishCli(args, env, cwd).done;
+export function runPublishCli(args: readonly string[], env?: Record<string, string | undefined>, cwd?: string, cli?: string): Promise<CliRun> {
+  return startPublishCli(args, env, cwd, cli).done;
 }
