@@ -35,6 +35,11 @@ export interface LoggedRequest {
 export interface FaultProxy {
   readonly endpoint: string;
   readonly log: LoggedRequest[];
+  /**
+   * Rewrites the ETag of listed objects from now on (`undefined` keeps it), to show publish what S3
+   * lists for a multipart object (`"<md5 of the parts' md5s>-<parts>"`), which s3rver does not.
+   */
+  setListedEtags(rewrite: ((key: string, etag: string) => string | undefined) | undefined): void;
   /** Decides every request from now on. */
   setFaults(decide: (request: { method: string; key: string; query: string }) => Fault): void;
   close(): Promise<void>;
@@ -52,6 +57,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const started = performance.now();
   const log: LoggedRequest[] = [];
   let decide: Parameters<FaultProxy["setFaults"]>[0] = () => "pass";
+  let rewriteEtag: Parameters<FaultProxy["setListedEtags"]>[0];
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://proxy");
@@ -102,8 +108,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             return;
           }
           if (res.destroyed) return;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          res.end(Buffer.concat(body));
+          let payload = Buffer.concat(body);
+          if (rewriteEtag && method === "GET" && query.includes("list-type=2")) payload = Buffer.from(rewriteListing(payload.toString("utf8"), rewriteEtag));
+          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, "content-length": String(payload.length) });
+          res.end(payload);
         });
       },
     );
@@ -115,6 +123,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     log,
+    setListedEtags(rewrite) {
+      rewriteEtag = rewrite;
+    },
     setFaults(next) {
       decide = next;
     },
@@ -124,4 +135,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Applies `rewrite` to the ETag of each `<Contents>` of a ListObjectsV2 answer. */
+function rewriteListing(xml: string, rewrite: (key: string, etag: string) => string | undefined): string {
+  return xml.replace(/<Contents>([\s\S]*?)<\/Contents>/g, (contents: string) => {
+    const key = /<Key>([\s\S]*?)<\/Key>/.exec(contents)?.[1] ?? "";
+    return contents.replace(/<ETag>(?:&quot;|")?([^<&"]*)(?:&quot;|")?<\/ETag>/, (tag, etag: string) => {
+      const next = rewrite(key, etag);
+      return next === undefined ? tag : `<ETag>&quot;${next}&quot;</ETag>`;
+    });
+  });
 }

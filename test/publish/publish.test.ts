@@ -26,6 +26,7 @@ afterAll(async () => {
 afterEach(() => {
   removeTempFolders();
   proxy.setFaults(() => "pass");
+  proxy.setListedEtags(undefined);
   proxy.log.length = 0;
 });
 
@@ -168,6 +169,40 @@ describe("publish", () => {
     expect((await server.head(BUCKET, `${prefix}video/big.bin`))!.Metadata).toEqual({ md5: md5(big) });
     proxy.log.length = 0;
     expect(await publishTo(folder, prefix)).toMatchObject({ ok: true, uploaded: 0 });
+  });
+
+  it("for an object listed with a multipart ETag, compares the md5 metadata (one HEAD), and uploads when it differs or is missing", async () => {
+    const folder = await collectSite(siteTree());
+    const prefix = nextPrefix();
+    expect((await publishTo(folder, prefix)).ok).toBe(true);
+    const logo = `${prefix}${manifestPaths(folder)["img/logo.png"]}`;
+    proxy.setListedEtags((key) => (key === logo || key === `${prefix}Makefile` ? "0123456789abcdef0123456789abcdef-2" : undefined));
+    proxy.log.length = 0;
+    const same = await publishTo(folder, prefix);
+    expect(same).toMatchObject({ ok: true, uploaded: 0 });
+    expect(proxy.log.filter((entry) => entry.method === "HEAD").map((entry) => entry.key).sort()).toEqual([`${prefix}Makefile`, logo]);
+
+    // Another tool wrote the same size without the metadata: publish cannot prove the bytes, so it uploads.
+    await server.put(BUCKET, `${prefix}Makefile`, readFileSync(join(folder, "Makefile")));
+    const rewritten = await publishTo(folder, prefix);
+    expect(rewritten.uploadedKeys).toEqual([`${prefix}Makefile`]);
+  });
+
+  it("takes the caller's own S3 client, and refuses bad options before anything is sent", async () => {
+    const folder = await collectSite(siteTree());
+    const prefix = nextPrefix();
+    const result = await publish({ from: folder, to: `s3://${BUCKET}/${prefix}`, s3Client: server.client });
+    expect(result).toMatchObject({ ok: true, uploaded: folderNames(folder).length });
+    const bad: [Partial<PublishOptions>, string][] = [
+      [{ concurrency: 0 }, "Option `concurrency` must be a whole number of at least 1; got 0."],
+      [{ maxDeletes: -1 }, "Option `maxDeletes` must be a whole number of at least 0; got -1."],
+      [{ deleteOlderThan: Number.NaN }, "Option `deleteOlderThan` must be a number of days, 0 or more; got null."],
+      [{ to: "assets" }, 'The destination must be s3://<bucket>[/<prefix>], as in s3://assets/static/; got "assets".'],
+    ];
+    for (const [options, message] of bad) {
+      await expect(publish({ from: folder, to: `s3://${BUCKET}/${prefix}`, endpoint: proxy.endpoint, ...options })).rejects.toMatchObject({ code: "PUBLISH_CONFIG", message });
+    }
+    expect(proxy.log).toEqual([]);
   });
 
   it("deletes old objects the folder no longer holds, with their variants, never the manifest, and refuses more than maxDeletes", async () => {
