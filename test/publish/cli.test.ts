@@ -63,6 +63,15 @@ describe("static-hash publish", () => {
     expect(quiet).toMatchObject({ code: 0, stdout: "", stderr: "" });
   });
 
+  it.skipIf(Number(process.versions.node.split(".")[0]) >= 22)("shows the SDK's Node 20 notice only to a user who asks for it", async () => {
+    const folder = await collectSite(siteTree());
+    const run = await runPublishCli([folder, `s3://${BUCKET}/${nextPrefix()}`, "--endpoint", server.endpoint, "--quiet"], {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "false",
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("NodeVersionSupportWarning");
+  });
+
   it("--dry-run prints each key it would upload and delete, and changes nothing", async () => {
     const { prefix, keys } = await publishedSite();
     const second = await collectSite(siteTree("2"));
@@ -132,6 +141,17 @@ describe("static-hash publish", () => {
       );
       expect(await server.keys(BUCKET, prefix)).toEqual(keys);
       expect(await checkBucketConsistent(server, prefix, [folder, second])).toBe(0);
+    });
+
+    it("no credentials anywhere", async () => {
+      const folder = await collectSite(siteTree());
+      const home = tempFolder("home");
+      const env = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined, HOME: home, AWS_EC2_METADATA_DISABLED: "true" };
+      const run = await runPublishCli([folder, `s3://${BUCKET}/static/`, "--endpoint", server.endpoint], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        "static-hash: No credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an instance or container role is available.\n",
+      );
     });
 
     it("an endpoint nothing answers at", async () => {
