@@ -1,5 +1,6 @@
 // Turns the benchmarks' results into bench/README.md: machine, method, one table per figure, goals.
 import { bytesText, formatMs, ratioText, spreadMs, spreadNs } from "./measure.js";
+import { publishSection } from "./publish.js";
 
 const MiB = 2 ** 20;
 const met = (ok) => (ok ? "**met**" : "**missed**");
@@ -20,6 +21,7 @@ export function report({ run, results, history }) {
   if (results.hashing) sections.push(hashingSection(results.hashing, goals));
   if (results.collect) sections.push(collectSection(results.collect, goals));
   if (results.memory) sections.push(memorySection(results.memory, goals));
+  if (results.publish) sections.push(publishSection(results.publish, goals));
 
   const lines = [
     "# Benchmarks",

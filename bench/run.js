@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark against its baseline in the same run and writes bench/README.md.
 //
-//   npm run bench                      all five, full size (about 5–10 minutes on 2 cores), writes bench/README.md
+//   npm run bench                      all six, full size (about 5–10 minutes on 2 cores), writes bench/README.md
 //   npm run bench -- --quick           small sizes and few rounds, for development: writes bench/results-quick.md
 //   npm run bench -- --only=url,render some of them: writes bench/results-partial.md
 //   node bench/run.js --from-results   re-renders bench/README.md from bench/results.json (after a change to report.js)
@@ -12,11 +12,12 @@ import { benchCollect } from "./collect.js";
 import { benchHashing } from "./hashing.js";
 import { cpuTicks, machine, othersShare, waitForQuiet } from "./measure.js";
 import { benchMemory } from "./memory.js";
+import { benchPublish } from "./publish.js";
 import { benchRender } from "./render.js";
 import { report } from "./report.js";
 import { benchUrl } from "./url.js";
 
-const ALL = ["render", "url", "hashing", "collect", "memory"];
+const ALL = ["render", "url", "hashing", "collect", "memory", "publish"];
 const args = process.argv.slice(2);
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const history = () => (existsSync(here("./history.md")) ? readFileSync(here("./history.md"), "utf8") : "");
@@ -54,6 +55,7 @@ for (const name of only) {
   if (name === "hashing") results.hashing = await benchHashing({ quick, log });
   if (name === "collect") results.collect = await benchCollect({ quick, log, folders: collectFolders });
   if (name === "memory") results.memory = benchMemory({ quick, log });
+  if (name === "publish") results.publish = await benchPublish({ quick, log });
   timings[name] = Date.now() - start;
   contention[name] = { busyAtStart, others: othersShare(ticks, cpuTicks()) };
   log(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
