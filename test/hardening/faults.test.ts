@@ -536,7 +536,7 @@ describe("a manifest cut short, swapped or removed while the site runs", () => {
   });
 });
 
-describe("symlink policy (documented in the README's Security section)", () => {
+describe("symlink policy (documented in docs/security.md)", () => {
   test("a link inside a root is followed wherever it points; a name can still never climb out", () => {
     const base = tempFolder();
     const root = join(base, "static");
