@@ -2,6 +2,7 @@
 import { compressSection } from "./compress.js";
 import { bytesText, formatMs, ratioText, spreadMs, spreadNs } from "./measure.js";
 import { serveSection } from "./serve.js";
+import { publishSection } from "./publish.js";
 
 const MiB = 2 ** 20;
 const met = (ok) => (ok ? "**met**" : "**missed**");
@@ -24,6 +25,7 @@ export function report({ run, results, history }) {
   if (results.memory) sections.push(memorySection(results.memory, goals));
   if (results.serve) sections.push(serveSection(results.serve, goals));
   if (results.compress) sections.push(compressSection(results.compress, goals));
+  if (results.publish) sections.push(publishSection(results.publish, goals));
 
   const lines = [
     "# Benchmarks",

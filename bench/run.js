@@ -13,12 +13,13 @@ import { benchCompress } from "./compress.js";
 import { benchHashing } from "./hashing.js";
 import { cpuTicks, machine, othersShare, waitForQuiet } from "./measure.js";
 import { benchMemory } from "./memory.js";
+import { benchPublish } from "./publish.js";
 import { benchRender } from "./render.js";
 import { report } from "./report.js";
 import { benchServe } from "./serve.js";
 import { benchUrl } from "./url.js";
 
-const ALL = ["render", "url", "hashing", "collect", "memory", "serve", "compress"];
+const ALL = ["render", "url", "hashing", "collect", "memory", "serve", "compress", "publish"];
 const args = process.argv.slice(2);
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const history = () => (existsSync(here("./history.md")) ? readFileSync(here("./history.md"), "utf8") : "");
@@ -58,6 +59,7 @@ for (const name of only) {
   if (name === "memory") results.memory = benchMemory({ quick, log });
   if (name === "serve") results.serve = await benchServe({ quick, log });
   if (name === "compress") results.compress = await benchCompress({ quick, log });
+  if (name === "publish") results.publish = await benchPublish({ quick, log });
   timings[name] = Date.now() - start;
   contention[name] = { busyAtStart, others: othersShare(ticks, cpuTicks()) };
   log(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s`);

@@ -8,6 +8,11 @@ const COMMANDS: Record<string, Subcommand> = {
     synopsis: "static-hash collect --root <folder> --out <folder>",
     load: async () => (await import("./collect/command.js")).runCollectCommand,
   },
+  publish: {
+    summary: "upload a collected folder to S3-compatible object storage, staticfiles.json last",
+    synopsis: "static-hash publish <folder> s3://<bucket>[/<prefix>]",
+    load: async () => (await import("./publish/command.js")).runPublishCommand,
+  },
 };
 
 process.exitCode = await runCommandLine(COMMANDS, process.argv.slice(2), {
