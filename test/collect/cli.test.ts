@@ -88,8 +88,8 @@ describe("static-hash collect", () => {
     const root = writeTree(tempFolder("root"), { "a.txt": "" });
     const out = join(tempFolder("out"), "static");
     const usageErrors: [string[], string][] = [
-      [[], "Missing command: static-hash collect --root <folder> --out <folder>. Run `static-hash collect --help` for the options."],
-      [["build"], 'Unknown command "build": the command is `static-hash collect`. Run `static-hash collect --help` for the options.'],
+      [[], "Missing command: static-hash collect --root <folder> --out <folder>, or static-hash publish <folder> s3://<bucket>[/<prefix>]. Run `static-hash --help` for the commands."],
+      [["build"], 'Unknown command "build": the commands are `static-hash collect`, `static-hash publish`. Run `static-hash --help` for the commands.'],
       [["collect", "--out", out], "Missing --root: give the folder to collect, as in --root static. Run `static-hash collect --help` for the options."],
       [["collect", "--root", root], "Missing --out: give the folder to write into, as in --out dist/static. Run `static-hash collect --help` for the options."],
       [["collect", "--root", root, "--out", out, "--frobnicate"], "Unknown option --frobnicate. Run `static-hash collect --help` for the options."],
@@ -97,7 +97,7 @@ describe("static-hash collect", () => {
       [["collect", "--root", root, "--out", out, "-q"], "Unknown option -q. Run `static-hash collect --help` for the options."],
       [["collect", "--root", "--out", out], "--root needs a value, as in --root static."],
       [["collect", "--root=", "--out", out], "--root needs a value, as in --root static."],
-      [["colect", "--root", root], 'Unknown command "colect" (did you mean collect?): the command is `static-hash collect`. Run `static-hash collect --help` for the options.'],
+      [["colect", "--root", root], 'Unknown command "colect" (did you mean collect?): the commands are `static-hash collect`, `static-hash publish`. Run `static-hash --help` for the commands.'],
       [["collect", "--root", root, "--out", out, "--base_url", "/s/"], "Unknown option --base_url (did you mean --base-url?). Run `static-hash collect --help` for the options."],
       [["collect", "--root", root, "--out", out, "--mode", "hash"], '--mode must be query or filename; got "hash".'],
       [["collect", "--root", root, "--out", out, "--missing", "ignore"], '--missing must be error or warn; got "ignore".'],
@@ -139,6 +139,8 @@ describe("static-hash collect", () => {
       "Commands:",
       "  collect  copy the roots into one folder with content hashes, and write staticfiles.json",
       "           static-hash collect --root <folder> --out <folder>",
+      "  publish  upload a collected folder to S3-compatible object storage, staticfiles.json last",
+      "           static-hash publish <folder> s3://<bucket>[/<prefix>]",
       "",
       "Run `static-hash <command> --help` for the options of a command.",
       "Exit status: 0 done (warnings included), 1 the command failed, 2 usage error.",
