@@ -141,3 +141,26 @@ export function packageVersion(): string {
   const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
   return (JSON.parse(text) as { version: string }).version;
 }
+
+/** A count as people read it: `11,767`. */
+export function count(value: number): string {
+  return value.toLocaleString("en-US");
+}
+
+/** `1 file`, `5,883 files`. */
+export function plural(value: number, noun: string, nouns = `${noun}s`): string {
+  return `${count(value)} ${value === 1 ? noun : nouns}`;
+}
+
+/** `152 bytes`, `48.2 MB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return plural(bytes, "byte");
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

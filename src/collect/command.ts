@@ -1,6 +1,6 @@
 // `static-hash collect`: the command line over `collect()`.
 import { isAbsolute, relative } from "node:path";
-import { EXIT, oneLine, packageVersion, parseFlags, UsageError, type CommandIo, type Flag } from "../command-line.js";
+import { count, EXIT, formatBytes, oneLine, packageVersion, parseFlags, plural, UsageError, type CommandIo, type Flag } from "../command-line.js";
 import { optionOf } from "../core/check-options.js";
 import { isStaticFileError, type StaticFileError } from "../core/errors.js";
 import { HASH_ALGORITHMS, type HashAlgorithm } from "../core/hash.js";
@@ -173,26 +173,6 @@ function shownPath(path: string): string {
 }
 
 /** A count with thousands separators: 5,883. */
-function count(value: number): string {
-  return value.toLocaleString("en-US");
-}
-
-function plural(value: number, noun: string, nouns = `${noun}s`): string {
-  return `${count(value)} ${value === 1 ? noun : nouns}`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1000) return plural(bytes, "byte");
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
 /** A cli-progress bar on the terminal: one bar for reading the roots, then one for writing. */
 async function progressBar(stream: NodeJS.WritableStream) {
   const { default: cliProgress } = await import("cli-progress");

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { CommandIo } from "../collect/command.js";
+import { formatBytes, plural, type CommandIo } from "../command-line.js";
 import { PublishError } from "./errors.js";
 import { MANIFEST_NAME } from "./local-files.js";
 import { publish, type PublishOptions, type PublishProgress, type PublishResult } from "./publish.js";
@@ -165,22 +165,6 @@ export function summary(result: PublishResult, destination: string): string {
   if (result.retries > 0) parts.push(plural(result.retries, "retry", "retries"));
   const verb = result.dryRun ? "Dry run: would upload" : "Uploaded";
   return `${verb} ${plural(result.uploaded, "object")} (${formatBytes(result.bytes)}) to ${destination} in ${seconds} s: ${parts.join(", ")}.`;
-}
-
-function plural(count: number, noun: string, nouns = `${noun}s`): string {
-  return `${count} ${count === 1 ? noun : nouns}`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1000) return plural(bytes, "byte");
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** A cli-progress bar on the terminal: files compared or uploaded, and bytes sent. */

@@ -3,11 +3,11 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { StaticFileError } from "../core/errors.js";
 import { signatureOf } from "../core/hash.js";
-import { parseManifest } from "../core/manifest.js";
+import { MANIFEST_NAME, parseManifest } from "../core/manifest.js";
 import { PublishError } from "./errors.js";
 import { contentTypeOf, IMMUTABLE, REVALIDATE } from "./object-headers.js";
 
-export const MANIFEST_NAME = "staticfiles.json";
+export { MANIFEST_NAME };
 
 /** The encodings a precompressed sibling (`x.css.br`, `x.css.gz`) may carry. */
 const VARIANT_ENCODINGS: Record<string, string> = { ".br": "br", ".gz": "gzip" };
