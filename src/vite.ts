@@ -9,10 +9,11 @@
  * fetched in CORS mode whatever the page says, and Vite's own preload helper adds stylesheets with
  * `crossorigin` too, so every request for a file is made in one mode and a preloaded chunk is reused.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StaticFileError } from "./core/errors.js";
-import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, signatureReadAt, type FileSignature, type IntegrityAlgorithm } from "./core/hash.js";
+import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, type FileSignature, type IntegrityAlgorithm } from "./core/hash.js";
+import { readManifestText } from "./core/manifest.js";
 import { appendQueryAndFragment, encodePath, parseName, type ParsedName } from "./core/names.js";
 import type { ResolvedOptions } from "./core/options.js";
 
@@ -142,19 +143,11 @@ export function parseViteManifest(text: string, source: string, signature: FileS
 
 /** Reads and parses Vite's manifest; any failure is a `STATIC_MANIFEST` error that names the file. */
 export function readViteManifest(file: string): ViteManifest {
-  let text: string;
-  let signature: FileSignature;
-  try {
-    signature = signatureReadAt(statSync(file), Date.now());
-    text = readFileSync(file, "utf8");
-  } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
-    throw new StaticFileError(
-      "STATIC_MANIFEST",
+  const { text, signature } = readManifestText(
+    file,
+    (reason) =>
       `Vite's manifest ${file} cannot be read (${reason}): run \`vite build\` with \`build.manifest: true\`, or fix the \`vite.manifest\` option (Vite 5+ writes it to <outDir>/.vite/manifest.json).`,
-      { cause },
-    );
-  }
+  );
   return parseViteManifest(text, file, signature);
 }
 

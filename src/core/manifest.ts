@@ -132,18 +132,20 @@ export function parseManifest(text: string, source: string, signature: FileSigna
 
 /** Reads and parses a `staticfiles.json`; any failure is a `STATIC_MANIFEST` error that names the file. */
 export function readManifest(file: string): Manifest {
-  let text: string;
-  let signature: FileSignature;
+  const { text, signature } = readManifestText(file, (reason) => `The manifest ${file} cannot be read (${reason}): check the \`manifest\` option, or run \`static-hash collect\` to create it.`);
+  return parseManifest(text, file, signature);
+}
+
+/**
+ * The text of a manifest file (ours, Django's or Vite's) and the signature it was read at; a file that
+ * cannot be read is a `STATIC_MANIFEST` error with the message `explain` gives for the reason.
+ */
+export function readManifestText(file: string, explain: (reason: string) => string): { text: string; signature: FileSignature } {
   try {
-    signature = signatureReadAt(statSync(file), Date.now());
-    text = readFileSync(file, "utf8");
+    const signature = signatureReadAt(statSync(file), Date.now());
+    return { text: readFileSync(file, "utf8"), signature };
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
-    throw new StaticFileError(
-      "STATIC_MANIFEST",
-      `The manifest ${file} cannot be read (${reason}): check the \`manifest\` option, or run \`static-hash collect\` to create it.`,
-      { cause },
-    );
+    throw new StaticFileError("STATIC_MANIFEST", explain(reason), { cause });
   }
-  return parseManifest(text, file, signature);
 }
