@@ -4,12 +4,13 @@
  * with collected (filename-mode) files, and a wrong `integrity` keeps a script from running.
  * Requests are counted where they reach the server. Uses the built package (dist/), as a user would.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, hasChromium, launchChromiumContext } from "../chromium.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { StaticFiles } from "../../src/index.js";
 import { integrityOf } from "../../src/core/hash.js";
@@ -19,7 +20,6 @@ import { close, listen } from "../serve/http-client.js";
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function getComputedStyle(element: unknown): { color: string; backgroundImage: string; fontFamily: string };
 
-const CHROMIUM = "/usr/bin/chromium";
 const TEMPLATES = fileURLToPath(new URL("../../templates/", import.meta.url));
 const RESULTS = fileURLToPath(new URL("../../test-results/", import.meta.url));
 const GREEN = "rgb(11, 110, 79)"; // h1 in templates/static/css/site.css
@@ -33,7 +33,6 @@ interface Site {
 }
 type CreateSite = (options: { dir: string; production: boolean }) => Promise<Site>;
 
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} is missing (.ci/run installs Debian's chromium).`);
 
 describe.skipIf(!hasChromium)("the example site in headless Chromium", () => {
@@ -62,11 +61,7 @@ describe.skipIf(!hasChromium)("the example site in headless Chromium", () => {
       handler(req, res);
     });
     origin = await listen(server);
-    context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
-    });
+    context = await launchChromiumContext(join(dir, "profile"));
     page = context.pages()[0] ?? (await context.newPage());
     page.on("console", (message) => {
       if (message.type() === "error") consoleErrors.push(message.text());

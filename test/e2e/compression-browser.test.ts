@@ -8,18 +8,18 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { hasChromium, launchChromiumContext } from "../chromium.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { close, listen } from "../serve/http-client.js";
 
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function getComputedStyle(element: unknown): { color: string };
 
-const CHROMIUM = "/usr/bin/chromium";
 const TEMPLATES = fileURLToPath(new URL("../../templates/", import.meta.url));
 const GREEN = "rgb(11, 110, 79)"; // h1 in templates/static/css/site.css
 
-describe.skipIf(!existsSync(CHROMIUM))("the example site serves compressed assets to Chromium", () => {
+describe.skipIf(!hasChromium)("the example site serves compressed assets to Chromium", () => {
   let dir: string;
   let context: BrowserContext;
   let page: Page;
@@ -36,11 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the example site serves compressed asset
     ({ createSite } = await import(appModule));
     server = createServer((req, res) => handler(req, res));
     origin = await listen(server);
-    context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
-    });
+    context = await launchChromiumContext(join(dir, "profile"));
     page = context.pages()[0] ?? (await context.newPage());
   }, 60_000);
 

@@ -5,14 +5,15 @@
  * and a second visit takes them all from the cache. Dev: the page loads `@vite/client` and the entry from
  * a real Vite dev server on 127.0.0.1, the HMR websocket connects, and a CSS edit applies without a reload.
  */
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import express from "express";
 import nunjucks from "nunjucks";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM, hasChromium, launchChromium } from "../chromium.js";
 import { createServer as createViteServer, type ViteDevServer } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { serveStatic } from "../../src/express.js";
@@ -27,9 +28,7 @@ declare const document: any; // eslint-disable-line @typescript-eslint/no-explic
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function getComputedStyle(element: unknown): { color: string };
 
-const CHROMIUM = "/usr/bin/chromium";
 const TEMPLATES = fileURLToPath(new URL("../../templates/", import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the Vite browser tests: ${CHROMIUM} is missing (.ci/run installs Debian's chromium).`);
 
 const PAGE = `<!doctype html>
@@ -62,11 +61,7 @@ describe.skipIf(!hasChromium)("a Vite app in headless Chromium", () => {
       handler(req, res);
     });
     origin = await listen(server);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
