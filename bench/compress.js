@@ -12,7 +12,8 @@ import { bytesText, formatMs } from "./measure.js";
 
 const require = createRequire(import.meta.url);
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-const WHITENOISE_SCRIPT = fileURLToPath(new URL("./whitenoise-collectstatic.py", import.meta.url));
+const DJANGO_SCRIPT = fileURLToPath(new URL("./django-collectstatic.py", import.meta.url));
+const WHITENOISE_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage";
 const packageFolder = (name) => dirname(require.resolve(`${name}/package.json`));
 
 export async function benchCompress({ quick, log }) {
@@ -107,7 +108,7 @@ function benchCollectCompress({ quick, log }) {
     if (!python || quick) return { ...result, skipped: quick ? "quick run: WhiteNoise not run" : "python3 with Django, WhiteNoise and brotli is not installed (apt-get install python3-django python3-whitenoise python3-brotli)." };
     log("  WhiteNoise collectstatic (CompressedManifestStaticFilesStorage)");
     const theirs = join(work, "whitenoise");
-    const theirsMs = run(python, [WHITENOISE_SCRIPT, source, theirs]);
+    const theirsMs = run(python, [DJANGO_SCRIPT, source, theirs, WHITENOISE_STORAGE]);
     return { ...result, whitenoise: { ms: theirsMs, ...sizesOf(theirs) } };
   } finally {
     rmSync(work, { recursive: true, force: true });
