@@ -1,9 +1,9 @@
 // Digesting a file's bytes while it may change: read in bounded chunks, and read again (five reads
 // at most) when its signature moved meanwhile, so a digest always belongs to the signature given
-// with it. The synchronous form serves the render path and the worker threads, the asynchronous
-// one the servers.
+// with it. The synchronous form serves the render path, the worker threads and collect's own reads
+// (`readFileWithRetry`), the asynchronous one the servers.
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 import { sameSignature, signatureOf, signatureReadAt, type FileSignature } from "./signature.js";
 
@@ -40,6 +40,32 @@ function errorOf(code: string, message: string): NodeJS.ErrnoException {
   return error;
 }
 
+/** One read of a file from start to end: what it made of the bytes, and how many it read. */
+interface OneRead<T> {
+  readonly value: T;
+  readonly position: number;
+}
+
+/**
+ * Reads an open file with `readOnce` until one read saw a single version from start to end (five
+ * reads at most). Throws `EISDIR`/`EINVAL` for anything but a regular file, and `EBUSY` for a file
+ * that changed during every read.
+ */
+function readConsistently<T>(fd: number, file: string, readOnce: (size: number) => OneRead<T>): { value: T; after: Stats; readAt: number } {
+  for (let attempt = 1; ; attempt++) {
+    const readAt = Date.now();
+    const before = fstatSync(fd);
+    if (!before.isFile()) {
+      const kind = before.isDirectory() ? "EISDIR" : "EINVAL";
+      throw errorOf(kind, `not a regular file, read '${file}'`);
+    }
+    const { value, position } = readOnce(before.size);
+    const after = fstatSync(fd);
+    if (readWhole(signatureOf(before), signatureOf(after), position)) return { value, after, readAt };
+    if (attempt >= MAX_READS) throw errorOf("EBUSY", `file kept changing while it was read, read '${file}'`);
+  }
+}
+
 /**
  * Digests a file's bytes with each algorithm in one pass, reading bounded chunks synchronously.
  * Throws the file system's error (ENOENT, EISDIR, EACCES…); anything but a regular file or a
@@ -49,13 +75,7 @@ function errorOf(code: string, message: string): NodeJS.ErrnoException {
 export function digestFile(file: string, algorithms: readonly string[]): FileDigests {
   const fd = openSync(file, OPEN_FLAGS);
   try {
-    for (let attempt = 1; ; attempt++) {
-      const readAt = Date.now();
-      const before = fstatSync(fd);
-      if (!before.isFile()) {
-        const kind = before.isDirectory() ? "EISDIR" : "EINVAL";
-        throw errorOf(kind, `not a regular file, read '${file}'`);
-      }
+    const { value: hashes, after, readAt } = readConsistently(fd, file, () => {
       const hashes = algorithms.map((algorithm) => createHash(algorithm));
       const buffer = (chunk ??= Buffer.allocUnsafe(CHUNK_SIZE));
       let position = 0;
@@ -66,12 +86,36 @@ export function digestFile(file: string, algorithms: readonly string[]): FileDig
         for (const hash of hashes) hash.update(view);
         position += read;
       }
-      const afterStats = fstatSync(fd);
-      if (readWhole(signatureOf(before), signatureOf(afterStats), position)) {
-        return { digests: new Map(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest()])), signature: signatureReadAt(afterStats, readAt) };
+      return { value: hashes, position };
+    });
+    return { digests: new Map(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest()])), signature: signatureReadAt(after, readAt) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A file's bytes as one version of it, read again (five reads at most) when it changed while being
+ * read, as `digestFile` does: the bytes returned were all in the file at once. Throws as `digestFile`.
+ */
+export function readFileWithRetry(file: string): Buffer {
+  const fd = openSync(file, OPEN_FLAGS);
+  try {
+    return readConsistently(fd, file, (size) => {
+      let bytes = Buffer.allocUnsafe(size + 1); // one byte more: a file that grew is seen to have grown
+      let position = 0;
+      for (;;) {
+        if (position === bytes.length) {
+          const larger = Buffer.allocUnsafe(bytes.length * 2);
+          bytes.copy(larger);
+          bytes = larger;
+        }
+        const read = readSync(fd, bytes, position, bytes.length - position, position);
+        if (read === 0) break;
+        position += read;
       }
-      if (attempt >= MAX_READS) throw errorOf("EBUSY", `file kept changing while it was read, read '${file}'`);
-    }
+      return { value: bytes.subarray(0, position), position };
+    }).value;
   } finally {
     closeSync(fd);
   }
