@@ -9,7 +9,7 @@ import { plainOutputs, planOutputs, type OutputPlan } from "./plan-outputs.js";
 import { writeFailed, type CollectProblem } from "./problems.js";
 import { readSources } from "./read-sources.js";
 import { resolveTargets } from "./resolve-targets.js";
-import { TargetError, type CollectTarget } from "./target.js";
+import type { CollectTarget, Output } from "./target.js";
 import { failureProblems } from "./target-failure.js";
 
 /** What `collect` wrote into `staticfiles.json`. */
@@ -95,32 +95,29 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     for (const problem of read.problems) problems.push(problem);
 
     // Plan the copies of files without references first: they are written while the others are hashed.
-    const plain = hasError() ? new Map() : plainOutputs(sources, read.hex, read.rewritable, settings);
+    const plain = hasError() ? new Map<string, Output>() : plainOutputs(sources, read.hex, read.rewritable, settings);
     await target.checkExisting(plain.values(), lane);
     for (const output of plain.values()) target.plan(output);
     target.makeRoom();
 
     // Hash in dependency order and plan the rest on this thread while the copies run; then write.
     let plan: OutputPlan | undefined;
-    // The write phase advances per file: outputs up to date or copied as read count as written from the start.
-    const writeProgress = { total: 0, base: 0 };
-    const reportWrite = (staged: number) => onProgress?.({ phase: "write", done: Math.min(writeProgress.base + staged, writeProgress.total), total: writeProgress.total });
-    const planned = await target.stage(lane, () => {
+    const hashAndPlanTheRest = (): boolean => {
       if (hasError()) return false;
       const hashed = hashInDependencyOrder(read.rewritable, read.hex, settings);
       plan = planOutputs(sources, read.hex, read.rewritable, hashed, settings);
       for (const problem of plan.problems) problems.push(problem);
       stats.references += plan.references;
       if (hasError()) return false;
-      try {
-        for (const output of plan.outputs.values()) if (plain.get(output.name)?.hex !== output.hex) target.plan(output);
-      } catch (error) {
-        throw new TargetError(out, error);
-      }
+      for (const output of plan.outputs.values()) if (plain.get(output.name)?.hex !== output.hex) target.plan(output);
       writeProgress.total = plan.outputs.size;
       writeProgress.base = plan.outputs.size - target.pendingWrites;
       return true;
-    }, reportWrite);
+    };
+    // The write phase advances per file: outputs up to date or copied as read count as written from the start.
+    const writeProgress = { total: 0, base: 0 };
+    const reportWrite = (staged: number) => onProgress?.({ phase: "write", done: Math.min(writeProgress.base + staged, writeProgress.total), total: writeProgress.total });
+    const planned = await target.stage(lane, hashAndPlanTheRest, reportWrite);
     if (!planned || plan === undefined || hasError()) {
       target.discard();
       return finish(undefined);
@@ -134,13 +131,9 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     let variants: readonly string[] = [];
     if (settings.compress.length > 0) {
       const inputs = [...plan.outputs.values()].map(({ name, hex, from }) => ({ name, hex, hashed: name !== from }));
-      try {
-        const compressed = await target.writeVariants(inputs, settings.compress, new Set(plan.outputs.keys()), (done, total) => onProgress?.({ phase: "compress", done, total }));
-        variants = compressed.variants;
-        stats.variants = compressed.written;
-      } catch (error) {
-        throw new TargetError(out, error);
-      }
+      const compressed = await target.writeVariants(inputs, settings.compress, new Set(plan.outputs.keys()), (done, total) => onProgress?.({ phase: "compress", done, total }));
+      variants = compressed.variants;
+      stats.variants = compressed.written;
     }
 
     // The manifest last: a crash before leaves the previous one naming files that exist.

@@ -86,12 +86,16 @@ export class FolderTarget implements CollectTarget {
   /** Reads the outputs already in `out` with the same size on both threads. */
   async checkExisting(outputs: Iterable<Output>, lane: WorkLane): Promise<void> {
     const candidates: { target: string; hex: string }[] = [];
-    for (const output of outputs) {
-      const target = outputPath(this.out, output.name);
-      if (this.#confine(dirname(target)) || !mayExist(dirname(target), this.#folderExisted)) continue;
-      const stats = lstatSync(target, { throwIfNoEntry: false });
-      if (stats?.isFile() && stats.size === output.size) candidates.push({ target, hex: output.hex });
-      else this.#upToDate.set(target, false);
+    try {
+      for (const output of outputs) {
+        const target = outputPath(this.out, output.name);
+        if (this.#confine(dirname(target)) || !mayExist(dirname(target), this.#folderExisted)) continue;
+        const stats = lstatSync(target, { throwIfNoEntry: false });
+        if (stats?.isFile() && stats.size === output.size) candidates.push({ target, hex: output.hex });
+        else this.#upToDate.set(target, false);
+      }
+    } catch (error) {
+      throw new TargetError(this.out, error);
     }
     if (candidates.length === 0) return;
     const { digests } = await lane.run({ kind: "digest", algorithm: this.algorithm, jobs: candidates.map(({ target }) => ({ path: target, scan: false, copyTo: undefined })) });
@@ -100,6 +104,14 @@ export class FolderTarget implements CollectTarget {
   }
 
   plan(output: Output): void {
+    try {
+      this.#plan(output);
+    } catch (error) {
+      throw new TargetError(this.out, error);
+    }
+  }
+
+  #plan(output: Output): void {
     const target = outputPath(this.out, output.name);
     const folder = dirname(target);
     if (this.#confine(folder)) return;
@@ -181,8 +193,12 @@ export class FolderTarget implements CollectTarget {
     await makeDurable(this.out, [], this.#folders);
   }
 
-  writeVariants(inputs: readonly CompressInput[], encodings: readonly Encoding[], outputNames: ReadonlySet<string>, onProgress: (done: number, total: number) => void): Promise<CompressResult> {
-    return compressOutputs(this.out, inputs, encodings, outputNames, onProgress);
+  async writeVariants(inputs: readonly CompressInput[], encodings: readonly Encoding[], outputNames: ReadonlySet<string>, onProgress: (done: number, total: number) => void): Promise<CompressResult> {
+    try {
+      return await compressOutputs(this.out, inputs, encodings, outputNames, onProgress);
+    } catch (error) {
+      throw new TargetError(this.out, error);
+    }
   }
 
   async writeManifest(name: string, text: string): Promise<boolean> {
