@@ -1,7 +1,8 @@
 // Promise: a hashed name always names those bytes, and a file rewritten once while collect reads it
 // is read as one version, not as a failure. Another process rewrites the start of a large file in
 // place the moment this process opens it (it watches /proc/<pid>/fd), so the rewrite lands while
-// the file is being read; the read sees its signature move and reads the file again.
+// the file is being read: a stylesheet's read sees its signature move and reads the file again; a
+// script read (and copied) by the lane is parsed from that copy, not read a second time.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -108,6 +109,34 @@ describe.skipIf(process.platform !== "linux")("a file rewritten once while it is
       expect(result.manifest!.paths["css/big.css"]).toBe(`css/big.${hash}.css`);
       expect(sha1(fs.readFileSync(join(out, `css/big.${hash}.css`)))).toBe(sha1(second()));
       expect(sha1(fs.readFileSync(join(out, "css/big.css")))).toBe(sha1(second()));
+    }
+    expect(during, "no rewrite landed while the file was read").toBe(1);
+  });
+
+  test("a script with the words of a source map comment, rewritten while it is first read: its hashed name holds the bytes read", { timeout: 120_000 }, async () => {
+    // No comment, so no reference: copied as it was read, the hashed name a hard link to that copy.
+    const script = (version: string) => Buffer.concat([Buffer.from(`var v = "${version}", word = "sourceMappingURL";\n`), Buffer.alloc(SIZE, "run();\n")]);
+    // A first run without the rewriter: the reader's buffer has its size, so the next read starts at once.
+    const warm = tempFolder("collect-script-warm");
+    expect((await collect({ roots: [writeTree(join(warm, "src"), { "js/big.js": script("0") })], out: join(warm, "out"), mode: "filename" })).ok).toBe(true);
+    let during = 0;
+    for (let attempt = 0; attempt < TRIES && during === 0; attempt++) {
+      const base = tempFolder("collect-script-once");
+      const src = writeTree(join(base, "src"), { "js/big.js": script("1"), "css/app.css": "a { color: red }\n" });
+      const out = join(base, "out");
+      const rewriter = await rewriteOnOpen(join(src, "js/big.js"));
+      let landed: Promise<Landed> | undefined;
+      const onProgress = ({ phase, done, total }: CollectProgress) => void ((phase !== "read" || done === total) && (landed ??= rewriter.stop()));
+      const result = await collect({ roots: [src], out, mode: "filename", onProgress });
+      if ((await (landed ?? rewriter.stop())) === "during") during++;
+      if (!result.ok) {
+        expect(result.problems.map((problem) => problem.code)).toEqual(["SOURCE_CHANGED"]);
+        continue;
+      }
+      const stored = result.manifest!.paths["js/big.js"];
+      const hash = /\.([0-9a-f]{6})\.js$/.exec(stored)![1];
+      expect(sha1(fs.readFileSync(join(out, stored))).slice(0, 6), `${stored} holds other bytes than its name says`).toBe(hash);
+      expect(sha1(fs.readFileSync(join(out, "js/big.js"))).slice(0, 6)).toBe(hash);
     }
     expect(during, "no rewrite landed while the file was read").toBe(1);
   });
