@@ -1,3 +1,4 @@
+// The production build: `collect()` runs the stages in order and writes through a target.
 import { join } from "node:path";
 import { createManifest, MANIFEST_NAME, serializeManifest, type ManifestContent } from "../core/manifest.js";
 import { findSources, folderNames } from "./find-sources.js";
