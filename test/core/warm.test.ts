@@ -228,6 +228,23 @@ describe("the tree walk", () => {
     expect(files.url("linked/app.css")).toBe("/static/linked/app.css?0beec7");
   });
 
+  test("dotfiles, backups and CVS folders are warmed too: url() finds them", async () => {
+    const root = tempRoot({ ".well-known/security.txt": "foo", ".env": "bar", "app.css~": "baz", "CVS/Entries": "" }, "warm");
+    const cache = cacheOf();
+    const files = new StaticFiles({ roots: [root], cache, watch: false });
+    expect(await files.warm()).toBe(4);
+    expect([...cache.keys()].sort()).toEqual([".env", ".well-known/security.txt", "CVS/Entries", "app.css~"].map((name) => `staticfiles_hash:0:${name}`));
+  });
+
+  test("a name that is not UTF-8 leads to no URL: it is passed over, the rest is warmed", async () => {
+    const root = tempRoot({ "a.css": "foo" }, "warm");
+    writeFileSync(Buffer.concat([Buffer.from(root + "/caf"), Buffer.from([0xe9]), Buffer.from(".css")]), "bar");
+    const cache = cacheOf();
+    const files = new StaticFiles({ roots: [root], cache, watch: false });
+    expect(await files.warm()).toBe(1);
+    expect([...cache.keys()]).toEqual(["staticfiles_hash:0:a.css"]);
+  });
+
   test("a tree large enough for worker threads gives the digests the synchronous path gives", async () => {
     const root = tempFolder("warm");
     const names: string[] = [];
