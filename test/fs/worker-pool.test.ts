@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import type { DigestResult } from "../../dist/fs/pool-jobs.js";
 import { WorkerPool } from "../../dist/fs/worker-pool.js";
 import { removeTempFolders, tempFolder } from "../temp-folders.js";
 
@@ -29,10 +30,10 @@ function files(count: number, size: number): { paths: string[]; hexes: string[] 
 const digestTask = (paths: string[]) => ({ kind: "digest" as const, algorithm: "sha1", jobs: paths.map((path) => ({ path, scan: false, copyTo: undefined })) });
 
 /** Each job's hex digest by index, and whether every job was answered exactly once. */
-function hexesOf(results: [number, { hex?: string }][], count: number): string[] {
+function hexesOf(results: [number, DigestResult][], count: number): string[] {
   expect(results.map(([index]) => index).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
   const hexes: string[] = [];
-  for (const [index, result] of results) hexes[index] = result.hex!;
+  for (const [index, result] of results) hexes[index] = "hex" in result ? result.hex : result.code;
   return hexes;
 }
 
