@@ -94,19 +94,26 @@ export function digestFile(file: string, algorithms: readonly string[]): FileDig
   }
 }
 
+/** A buffer that reads reuse, grown as needed: no fresh memory to allocate and fault in per file. */
+export interface ReadBuffer {
+  buffer: Buffer;
+}
+
 /**
  * A file's bytes as one version of it, read again (five reads at most) when it changed while being
  * read, as `digestFile` does: the bytes returned were all in the file at once. Throws as `digestFile`.
+ * With `reuse`, the bytes are a view of its buffer, valid until the next read into it.
  */
-export function readFileWithRetry(file: string): Buffer {
+export function readFileWithRetry(file: string, reuse?: ReadBuffer): Buffer {
   const fd = openSync(file, OPEN_FLAGS);
   try {
     return readConsistently(fd, file, (size) => {
-      let bytes = Buffer.allocUnsafe(size + 1); // one byte more: a file that grew is seen to have grown
+      // One byte more than the size: a file that grew is seen to have grown.
+      let bytes = reuse && reuse.buffer.length > size ? reuse.buffer : Buffer.allocUnsafeSlow(Math.max(size + 1, reuse ? reuse.buffer.length * 2 : 0));
       let position = 0;
       for (;;) {
         if (position === bytes.length) {
-          const larger = Buffer.allocUnsafe(bytes.length * 2);
+          const larger = Buffer.allocUnsafeSlow(bytes.length * 2);
           bytes.copy(larger);
           bytes = larger;
         }
@@ -114,6 +121,7 @@ export function readFileWithRetry(file: string): Buffer {
         if (read === 0) break;
         position += read;
       }
+      if (reuse) reuse.buffer = bytes;
       return { value: bytes.subarray(0, position), position };
     }).value;
   } finally {

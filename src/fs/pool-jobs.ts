@@ -1,10 +1,10 @@
 // Every kind of job the worker pool runs, in one place: the worker threads and the main thread both
 // run them through `runShare`. Imports only node's modules and src/fs, so a worker starts fast.
 import { createHash } from "node:crypto";
-import { closeSync, constants, copyFileSync, fstatSync, linkSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { constants, copyFileSync, linkSync, renameSync, writeFileSync } from "node:fs";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 import { copyVerifiedSync } from "./copy-verified.js";
-import { digestFile } from "./digest.js";
+import { digestFile, readFileWithRetry, type ReadBuffer } from "./digest.js";
 import type { FileSignature } from "./signature.js";
 
 /** Hash a file; `scan` also says whether it holds a source map comment (scripts). */
@@ -135,28 +135,11 @@ function jobError(error: unknown, writing?: boolean): JobError {
 }
 
 // One buffer per thread, reused for every file: no fresh memory to allocate and fault in per file.
-let readBuffer = Buffer.allocUnsafeSlow(1024 * 1024);
+const readBuffer: ReadBuffer = { buffer: Buffer.allocUnsafeSlow(1024 * 1024) };
 
-/** The bytes of a file, in this thread's read buffer: valid until the next call. */
+/** The bytes of one version of a file (read again if it changed meanwhile), in this thread's read buffer: valid until the next call. */
 function readWhole(path: string): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const size = fstatSync(fd).size;
-    if (readBuffer.length <= size) readBuffer = Buffer.allocUnsafeSlow(Math.max(size + 1, readBuffer.length * 2));
-    let length = 0;
-    for (;;) {
-      if (length === readBuffer.length) {
-        const larger = Buffer.allocUnsafeSlow(readBuffer.length * 2); // the file grew while being read
-        readBuffer.copy(larger);
-        readBuffer = larger;
-      }
-      const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
-      if (read === 0) return readBuffer.subarray(0, length);
-      length += read;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  return readFileWithRetry(path, readBuffer);
 }
 
 function digestJob({ path, scan, copyTo }: DigestJob, algorithm: string): DigestResult {
