@@ -9,12 +9,12 @@ import Koa from "koa";
 import mount from "koa-mount";
 import nunjucks from "nunjucks";
 import { expect, test } from "vitest";
-import { registerStatic } from "../../src/handlebars.js";
-import { StaticFiles } from "../../src/index.js";
-import serveStatic from "../../src/koa.js";
-import { useStatic } from "../../src/nunjucks.js";
-import { close, listen } from "./http-client.js";
-import { FOO, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance.js";
+import { registerStatic } from "../src/handlebars.js";
+import { StaticFiles } from "../src/index.js";
+import serveStatic from "../src/koa.js";
+import { useStatic } from "../src/nunjucks.js";
+import { close, listen } from "./serve/http-client.js";
+import { FOO, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance/servers.js";
 
 function appWith(use: (app: Koa) => void): Koa {
   const app = new Koa();
