@@ -11,10 +11,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi 
 import { collect } from "../src/collect/index.js";
 import { serveStatic, type ServeStaticOptions } from "../src/express.js";
 import { StaticFiles, type StaticFilesOptions } from "../src/index.js";
+import { optionOf } from "../src/core/check-options.js";
 import { hashBytes } from "../src/core/hash.js";
 import { testServer } from "./conformance/servers.js";
 import { close, listen, rawRequest, type RawResponse } from "./serve/http-client.js";
 import { ATTEMPTS, CANARY } from "./serve/traversal-attempts.js";
+import { thrown } from "./temp-folders.js";
 
 /** sha1("foo") and sha1("bar") cut to 6: the original tag's test vectors. */
 const FOO = "0beec7";
@@ -301,9 +303,22 @@ describe("serveStatic options and Express errors", () => {
   test("bad options fail with STATIC_CONFIG and say what to fix", () => {
     expect(() => serveStatic({ roots: [site.root] }, { maxAge: -1 })).toThrow(expect.objectContaining({ code: "STATIC_CONFIG", message: expect.stringContaining("milliseconds") }));
     expect(() => serveStatic({ roots: [site.root] }, { fallthrough: "yes" as unknown as boolean })).toThrow(/true or false/);
-    expect(() => serveStatic({ roots: [site.root] }, { dotfiles: "allow" } as ServeStaticOptions)).toThrow(/does not know the option `dotfiles`; it takes `fallthrough`, `maxAge`, `index`/);
+    expect(() => serveStatic({ roots: [site.root] }, { dotfiles: "allow" } as ServeStaticOptions)).toThrow(/^Unknown serveStatic option `dotfiles`; the options are fallthrough, maxAge, index, compression\.$/);
     expect(() => serveStatic({ roots: [site.root] }, { index: "index.html" } as unknown as ServeStaticOptions)).toThrow(/never serves directories/);
     expect(serveStatic({ roots: [site.root] }, { index: false })).toBeTypeOf("function");
+  });
+
+  test("options go through the core's option checker: an unknown one suggests the nearest, a wrongly typed one says what it must be", () => {
+    const roots = [site.root];
+    expect(thrown(() => serveStatic({ roots }, { maxage: 60_000 } as ServeStaticOptions))).toMatchObject({ code: "STATIC_CONFIG", message: "Unknown serveStatic option `maxage`: did you mean `maxAge`?" });
+    expect(thrown(() => serveStatic({ roots }, { fall_through: false } as ServeStaticOptions)).message).toBe("Unknown serveStatic option `fall_through`: did you mean `fallthrough`?");
+    const wrongType = thrown(() => serveStatic({ roots }, { maxAge: "1y" as unknown as number }));
+    expect([wrongType.code, wrongType.message]).toEqual(["STATIC_CONFIG", 'serveStatic option `maxAge` must be a number of milliseconds, 0 to one year; got "1y".']);
+    expect(optionOf(wrongType)).toEqual({ option: "maxAge", rule: 'must be a number of milliseconds, 0 to one year; got "1y".' });
+    expect(thrown(() => serveStatic({ roots }, { fallthrough: 0 as unknown as boolean })).message).toBe("serveStatic option `fallthrough` must be true or false; got 0.");
+    expect(thrown(() => serveStatic({ roots }, { index: "index.html" } as unknown as ServeStaticOptions)).message).toBe(
+      'serveStatic option `index` can only be false, as it never serves directories or index files; got "index.html". Add a route for the page instead.',
+    );
   });
 });
 

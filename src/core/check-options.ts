@@ -10,11 +10,12 @@ export function configError(message: string, cause?: unknown): StaticFileError {
 const optionErrors = new WeakMap<Error, { readonly option: string; readonly rule: string }>();
 
 /**
- * A bad value of one option: "Option `baseUrl` must be …; got …". A command line that spells the
- * option as a flag reads `option` and `rule` back with `optionOf`, instead of rewriting the message.
+ * A bad value of one option: "Option `baseUrl` must be …; got …", or "serveStatic option `maxAge`
+ * must be …" when `subject` names whose options they are. A command line that spells the option as
+ * a flag reads `option` and `rule` back with `optionOf`, instead of rewriting the message.
  */
-export function optionError(option: string, rule: string, cause?: unknown): StaticFileError {
-  const error = configError(`Option \`${option}\` ${rule}`, cause);
+export function optionError(option: string, rule: string, cause?: unknown, subject?: string): StaticFileError {
+  const error = configError(`${subject ? `${subject} option` : "Option"} \`${option}\` ${rule}`, cause);
   optionErrors.set(error, { option, rule });
   return error;
 }
@@ -91,9 +92,9 @@ export function oneOf<T extends string>(name: string, value: unknown, allowed: r
   throw optionError(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; got ${show(value)}.`);
 }
 
-/** A true/false option; `undefined` gives `fallback`. */
-export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+/** A true/false option; `undefined` gives `fallback`. `subject` as for `optionError`. */
+export function booleanOption(name: string, value: unknown, fallback: boolean, subject?: string): boolean {
   if (value === undefined) return fallback;
   if (typeof value === "boolean") return value;
-  throw optionError(name, `must be true or false; got ${show(value)}.`);
+  throw optionError(name, `must be true or false; got ${show(value)}.`, undefined, subject);
 }
