@@ -1,3 +1,8 @@
+/**
+ * The Express adapter over real HTTP on 127.0.0.1: serving from the roots (on Express and on a plain
+ * `http` listener), its options and errors, traversal in every encoding, `collect` output through the
+ * manifest, and the shared server conformance suite on Express 5 and Express 4.
+ */
 import { spawn } from "node:child_process";
 import fs, { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
