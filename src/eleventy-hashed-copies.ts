@@ -11,6 +11,7 @@ import { findSourceFiles } from "./fs/walk.js";
 import { findCssReferences, findJsReferences } from "./collect/find-references.js";
 import { resolveReference } from "./collect/resolve-reference.js";
 import { writeFileAtomic } from "./fs/atomic-write.js";
+import { SOURCE_CHANGED } from "./fs/copy-verified.js";
 
 /** Which files get a hashed copy: those the pages named (and what they reference), or every file of the roots. */
 export type CopyPolicy = "used" | "all";
@@ -62,12 +63,21 @@ export class HashedCopies {
   /**
    * Writes `<output>/<folder>/css/app.<h>.css` for each file to copy (of `used`, the names the pages asked for), byte-identical to its source.
    * A copy that exists is kept: its name carries its content's hash, and it was written atomically.
+   * A source that no longer has the hash its pages were given fails the build: the copy would hold other bytes.
    */
   async write(output: string, used: Iterable<string>): Promise<void> {
     const target = join(resolve(output), this.folder);
+    const { algorithm } = this.files.options;
     for (const [name, file, hash] of this.policy === "all" ? this.everyFile() : this.usedFiles(used)) {
-      const copy = join(target, hashedPath(name, hash));
-      if (!existsSync(copy)) await writeFileAtomic(copy, { copyOf: file });
+      const copied = hashedPath(name, hash);
+      const copy = join(target, copied);
+      if (existsSync(copy)) continue;
+      try {
+        await writeFileAtomic(copy, { copyOf: file, verify: { algorithm, hex: hash } });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== SOURCE_CHANGED) throw error;
+        throw new Error(`static-hash: ${name} changed while Eleventy built the site, so ${copied} would not hold the bytes its hash names; nothing was written for it. Build again.`, { cause: error });
+      }
     }
   }
 

@@ -11,6 +11,8 @@ import { createRequire } from "node:module";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { StaticFiles, StaticFileError, type IntegrityAlgorithm, type StaticFilesOptions } from "./index.js";
 import { withLocation } from "./core/errors.js";
+import { checkOptionNames } from "./core/check-options.js";
+import { OPTION_NAMES } from "./core/options.js";
 import { angleTags, useStatic, type NunjucksEnvironment } from "./nunjucks.js";
 import { registerStatic, type HandlebarsInstance } from "./handlebars.js";
 import { HashedCopies, copiesFolderOf, type CopyPolicy } from "./eleventy-hashed-copies.js";
@@ -50,9 +52,12 @@ export interface EleventyConfig extends HtmlTransformerConfig {
 
 type Helper = "static" | "integrity" | "vite";
 const HELPERS: readonly Helper[] = ["static", "integrity", "vite"];
+// The plugin's own options; the others are StaticFiles options.
+const PLUGIN_OPTION_NAMES = ["angle", "files", "handlebars", "copy"];
 
 /** The Eleventy plugin: `eleventyConfig.addPlugin(staticHash, { roots: ["src/static"] })`. */
 export default function staticHash(eleventyConfig: EleventyConfig, options: StaticHashPluginOptions = {}): void {
+  if (options !== null && typeof options === "object") checkOptionNames(options, [...PLUGIN_OPTION_NAMES, ...OPTION_NAMES], "static-hash Eleventy plugin");
   const { angle = false, files: given, handlebars, copy = "used", ...fileOptions } = options ?? {};
   if (copy !== "used" && copy !== "all") {
     throw new StaticFileError(

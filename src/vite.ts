@@ -11,6 +11,7 @@
  */
 import { statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { checkOptionNames } from "./core/check-options.js";
 import { StaticFileError } from "./core/errors.js";
 import { digestFile, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, type FileSignature, type IntegrityAlgorithm } from "./core/hash.js";
 import { readManifestText } from "./core/manifest.js";
@@ -67,9 +68,7 @@ export function resolveViteOptions(value: unknown, resolvePath: (path: string) =
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new StaticFileError("STATIC_CONFIG", `Option \`vite\` must be an object such as ${example}; got ${JSON.stringify(value) ?? typeof value}.`);
   }
-  for (const key of Object.keys(value)) {
-    if (!VITE_KEYS.includes(key)) throw new StaticFileError("STATIC_CONFIG", `Option \`vite\` has no key \`${key}\`; it takes \`manifest\` and \`devServer\`, as in ${example}.`);
-  }
+  checkOptionNames(value, VITE_KEYS, "`vite`");
   const { manifest, devServer } = value as ViteOptions;
   if (manifest !== undefined && (typeof manifest !== "string" || manifest.length === 0 || manifest.includes("\0"))) {
     throw new StaticFileError("STATIC_CONFIG", `Option \`vite.manifest\` must be the path of Vite's manifest, such as "dist/.vite/manifest.json"; got ${JSON.stringify(manifest)}.`);
@@ -379,7 +378,7 @@ function integrityAlgorithm(options: ViteTagsOptions, entry: string): IntegrityA
     throw new StaticFileError("STATIC_CONFIG", `viteTags(entry, options): options must be an object such as { integrity: true }; got ${JSON.stringify(options)}.`, { asset: entry });
   }
   for (const key of Object.keys(options)) {
-    if (key !== "integrity") throw new StaticFileError("STATIC_CONFIG", `viteTags(entry, options) takes only \`integrity\`; got \`${key}\`.`, { asset: entry });
+    if (key !== "integrity") throw new StaticFileError("STATIC_CONFIG", `Unknown viteTags(entry, options) option \`${key}\`; the only option is \`integrity\`.`, { asset: entry });
   }
   const { integrity } = options;
   if (integrity === undefined || integrity === false) return undefined;

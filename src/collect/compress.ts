@@ -2,23 +2,21 @@
  * The compress stage of `collect --compress`: `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip,
  * level 9) next to each compressible output, kept when at most 95% of the file's size. Each distinct
  * content is compressed once (the unhashed original and its hashed copy hold the same bytes), on the
- * libuv thread pool so every core works; a variant of a hashed name is content-addressed, so a rerun
- * finds it in place. A variant gets its file's mtime: the server trusts an unhashed name's variant
+ * worker pool so every core works (brotli with a 4 MiB window, as WhiteNoise's python brotli); a
+ * variant of a hashed name is content-addressed, so a rerun finds it in place. A variant gets its file's mtime: the server trusts an unhashed name's variant
  * only while the two agree.
  */
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { lstat, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
-import { promisify } from "node:util";
-import { brotliCompress, constants, gzip } from "node:zlib";
 import { isCompressible, isEffective, VARIANT_SUFFIX, type Encoding } from "../core/compressible.js";
+import { WorkerPool } from "../fs/worker-pool.js";
 import { makeDurable, tempNameFor } from "./write-atomic.js";
 
 export const COLLECT_BROTLI_QUALITY = 11;
 export const COLLECT_GZIP_LEVEL = 9;
 
-const brotliAsync = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
+// brotli at quality 11 takes about a second per MB: a thread that starts in tens of ms pays off well before that.
+const BYTES_PER_THREAD = 256 * 1024;
 
 /** An output file of the run, as the compress stage sees it. */
 export interface CompressInput {
@@ -96,25 +94,40 @@ export async function compressOutputs(
     }
   });
 
-  // Compress each content that lacks a variant somewhere, largest first so both cores stay busy to the end.
+  // Compress each content that lacks a variant somewhere, on every thread of the pool, largest first
+  // so the threads finish together. Another name of the same content may hold a variant already:
+  // its bytes are copied rather than compressed again.
   const work = [...groups.values()].filter((group) => encodings.some((encoding) => needsVariant(group, encoding, outputNames)));
   work.sort((a, b) => b.size - a.size);
-  let compressed = 0;
-  let done = 0;
-  await inParallel(work, Math.max(2, availableParallelism()), async (group) => {
-    const source = await readFile(group.members[0].path);
-    const made = await Promise.all(
-      encodings.map(async (encoding) => {
-        const present = group.members.find((member) => group.upToDate[encoding].has(member.name));
-        // Another name of the same content has it: copy its bytes rather than compress again.
-        if (present) return readFile(joinOut(out, variantName(present.name, encoding)));
-        return encoding === "br" ? compressBrotli(source) : compressGzip(source);
-      }),
-    );
-    encodings.forEach((encoding, index) => (group.bytes[encoding] = isEffective(source.length, made[index].length) ? made[index] : null));
-    compressed++;
-    onProgress?.(++done, work.length);
-  });
+  const present = (group: ContentGroup, encoding: Encoding) => group.members.find((member) => group.upToDate[encoding].has(member.name));
+  const jobs = work.map((group) => ({ path: group.members[0].path, codings: encodings.filter((encoding) => !present(group, encoding)) }));
+  const pool = new WorkerPool();
+  pool.grow(Math.min(work.length - 1, Math.floor(work.reduce((sum, group) => sum + group.size, 0) / BYTES_PER_THREAD)));
+  let reported = 0;
+  const report = (done: number) => {
+    if (done > reported) onProgress?.((reported = done), work.length);
+  };
+  let results;
+  try {
+    ({ results } = await pool.run(
+      { kind: "compress", brotliQuality: COLLECT_BROTLI_QUALITY, gzipLevel: COLLECT_GZIP_LEVEL, jobs },
+      { onJob: () => report(pool.completed()) },
+    ));
+  } finally {
+    void pool.stop();
+  }
+  for (const [index, result] of results) {
+    if ("code" in result) throw Object.assign(new Error(result.message), { code: result.code });
+    const group = work[index];
+    const made = jobs[index].codings;
+    for (const encoding of encodings) {
+      const from = present(group, encoding);
+      const bytes = from ? await readFile(joinOut(out, variantName(from.name, encoding))) : result.compressed[made.indexOf(encoding)];
+      group.bytes[encoding] = isEffective(result.size, bytes.length) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+    }
+  }
+  report(work.length);
+  const compressed = work.length;
 
   // Write what is missing under temporary names, make them durable in one step, then rename them into place.
   const variants: string[] = [];
@@ -162,17 +175,6 @@ function needsVariant(group: ContentGroup, encoding: Encoding, outputNames: Read
 
 export function variantName(name: string, encoding: Encoding): string {
   return name + VARIANT_SUFFIX[encoding];
-}
-
-/** Brotli at quality 11 with a 4 MiB window, as WhiteNoise (python brotli's defaults); the size hint helps small files. */
-export function compressBrotli(bytes: Buffer): Promise<Buffer> {
-  return brotliAsync(bytes, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: COLLECT_BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-  });
-}
-
-export function compressGzip(bytes: Buffer): Promise<Buffer> {
-  return gzipAsync(bytes, { level: COLLECT_GZIP_LEVEL });
 }
 
 function joinOut(out: string, name: string): string {

@@ -6,6 +6,9 @@ export function configError(message: string, cause?: unknown): StaticFileError {
   return new StaticFileError("STATIC_CONFIG", message, cause === undefined ? {} : { cause });
 }
 
+/** Makes the error a kind of options refuses with (`configError` for the core's; publish makes its own). */
+export type MakeOptionError<E extends Error> = (message: string, cause?: unknown) => E;
+
 // Which option an error is about, kept off the error object so its shape stays `code`, `asset`, `message`.
 const optionErrors = new WeakMap<Error, { readonly option: string; readonly rule: string }>();
 
@@ -14,8 +17,10 @@ const optionErrors = new WeakMap<Error, { readonly option: string; readonly rule
  * must be …" when `subject` names whose options they are. A command line that spells the option as
  * a flag reads `option` and `rule` back with `optionOf`, instead of rewriting the message.
  */
-export function optionError(option: string, rule: string, cause?: unknown, subject?: string): StaticFileError {
-  const error = configError(`${subject ? `${subject} option` : "Option"} \`${option}\` ${rule}`, cause);
+export function optionError(option: string, rule: string, cause?: unknown): StaticFileError;
+export function optionError<E extends Error>(option: string, rule: string, cause: unknown, make: MakeOptionError<E>, subject?: string): E;
+export function optionError(option: string, rule: string, cause?: unknown, make: MakeOptionError<Error> = configError, subject?: string): Error {
+  const error = make(`${subject ? `${subject} option` : "Option"} \`${option}\` ${rule}`, cause);
   optionErrors.set(error, { option, rule });
   return error;
 }
@@ -76,12 +81,12 @@ function editDistance(a: string, b: string): number {
  * Refuses a key `known` does not list, suggesting the nearest: "Unknown option `root`: did you mean
  * `roots`?". `subject` names whose options they are ("collect"), when more than one kind exists.
  */
-export function checkOptionNames(options: object, known: readonly string[], subject?: string): void {
+export function checkOptionNames(options: object, known: readonly string[], subject?: string, make: MakeOptionError<Error> = configError): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const near = didYouMean(key, known);
     const what = subject ? `${subject} option` : "option";
-    throw configError(`Unknown ${what} \`${key}\`${near ? `: did you mean \`${near}\`?` : `; the options are ${known.join(", ")}.`}`);
+    throw make(`Unknown ${what} \`${key}\`${near ? `: did you mean \`${near}\`?` : `; the options are ${known.join(", ")}.`}`);
   }
 }
 
@@ -93,8 +98,8 @@ export function oneOf<T extends string>(name: string, value: unknown, allowed: r
 }
 
 /** A true/false option; `undefined` gives `fallback`. `subject` as for `optionError`. */
-export function booleanOption(name: string, value: unknown, fallback: boolean, subject?: string): boolean {
+export function booleanOption(name: string, value: unknown, fallback: boolean, make: MakeOptionError<Error> = configError, subject?: string): boolean {
   if (value === undefined) return fallback;
   if (typeof value === "boolean") return value;
-  throw optionError(name, `must be true or false; got ${show(value)}.`, undefined, subject);
+  throw optionError(name, `must be true or false; got ${show(value)}.`, undefined, make, subject);
 }

@@ -58,7 +58,8 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_CACHE_MAX = 10_000;
-const OPTION_NAMES = ["roots", "baseUrl", "accuracy", "algorithm", "mode", "manifest", "cache", "keyPrefix", "watch", "missing", "vite"];
+/** The options of `new StaticFiles()`. */
+export const OPTION_NAMES: readonly string[] = ["roots", "baseUrl", "accuracy", "algorithm", "mode", "manifest", "cache", "keyPrefix", "watch", "missing", "vite"];
 
 /** Checks every option and fills in the defaults; a bad option is a `STATIC_CONFIG` error saying what to fix. */
 export function resolveOptions(options: StaticFilesOptions | undefined): ResolvedOptions {

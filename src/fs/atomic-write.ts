@@ -3,14 +3,15 @@ import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSyn
 import { copyFile, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, sep } from "node:path";
 import { ownEntries } from "./confine.js";
+import { copyVerifiedSync } from "./copy-verified.js";
 
 /** Every temporary file ends with this, so a crash's leftovers are recognisable (and removed by the next run). */
 export const TEMP_SUFFIX = ".static-hash-tmp";
 const TEMP_NAME = /^\..*\.(\d+)-\d+\.static-hash-tmp$/;
 let counter = 0;
 
-/** What to write: bytes in memory, or a copy of a file. */
-export type Content = { readonly bytes: Uint8Array } | { readonly copyOf: string };
+/** What to write: bytes in memory, or a copy of a file (with `verify`: only if its bytes still have that digest, or that hash). */
+export type Content = { readonly bytes: Uint8Array } | { readonly copyOf: string; readonly verify?: { readonly algorithm: string; readonly hex: string } };
 
 /**
  * Writes `file` so that it either keeps its old content or has the new one, never a part:
@@ -29,7 +30,8 @@ export async function writeFileAtomic(file: string, content: Content): Promise<v
         await handle.close();
       }
     } else {
-      await copyFile(content.copyOf, temp, constants.COPYFILE_EXCL);
+      if (content.verify) copyVerifiedSync(content.copyOf, temp, content.verify.algorithm, content.verify.hex);
+      else await copyFile(content.copyOf, temp, constants.COPYFILE_EXCL);
       const handle = await open(temp, "r+");
       try {
         await handle.sync();

@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
-import { formatBytes, plural, type CommandIo } from "../command-line.js";
+import { optionOf } from "../core/check-options.js";
+import { EXIT, formatBytes, oneLine, parseFlags, plural, UsageError, type CommandIo, type Flag } from "../command-line.js";
 import { PublishError } from "./errors.js";
 import { MANIFEST_NAME } from "./local-files.js";
 import { publish, type PublishOptions, type PublishProgress, type PublishResult } from "./publish.js";
@@ -35,43 +35,32 @@ Exit status: 0 published, 1 publishing failed (nothing half-published: the previ
 manifest stays), 2 usage error.
 `;
 
-class UsageError extends Error {}
-
 const SEE_HELP = "Run `static-hash publish --help` for the options.";
 
-// The library names options as the API does; on the command line they are flags.
-const FLAG_NAMES: [RegExp, string][] = [
-  [/Option `endpoint`/g, "--endpoint"],
-  [/Option `concurrency`/g, "--concurrency"],
-  [/Option `maxDeletes`/g, "--max-deletes"],
-  [/Option `deleteOlderThan`/g, "--delete-older-than"],
-];
+const FLAGS = {
+  endpoint: { type: "string", example: "--endpoint http://127.0.0.1:9000" },
+  region: { type: "string", example: "--region eu-west-1" },
+  concurrency: { type: "string", example: "--concurrency 16" },
+  "delete-older-than": { type: "string", example: "--delete-older-than 30" },
+  "max-deletes": { type: "string", example: "--max-deletes 1000" },
+  force: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Record<string, Flag>;
+
+// The flag that spells each option of `publish()`, for its errors about an option.
+const FLAG_OF: Record<string, string> = {
+  endpoint: "--endpoint",
+  region: "--region",
+  concurrency: "--concurrency",
+  deleteOlderThan: "--delete-older-than",
+  maxDeletes: "--max-deletes",
+};
 
 /** The options of `publish` from the command line; anything wrong is a usage error saying what to fix. */
 function publishOptionsFrom(argv: readonly string[]): { options: PublishOptions; quiet: boolean } | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        endpoint: { type: "string" },
-        region: { type: "string" },
-        concurrency: { type: "string" },
-        "delete-older-than": { type: "string" },
-        "max-deletes": { type: "string" },
-        force: { type: "boolean" },
-        "dry-run": { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    // parseArgs' own words name the flag; the hint says where the list is.
-    throw new UsageError(`${(error as Error).message.split("\n")[0].replace(/\. To specify a positional.*$/, "")}. ${SEE_HELP}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(argv, FLAGS, "publish");
   if (values.help) return "help";
   const [from, to, ...extra] = positionals;
   if (from === undefined) throw new UsageError(`Missing the folder to publish: static-hash publish dist/static s3://<bucket>/static/. ${SEE_HELP}`);
@@ -98,6 +87,13 @@ function publishOptionsFrom(argv: readonly string[]): { options: PublishOptions;
   };
 }
 
+/** A `PUBLISH_CONFIG` error as the command line says it: an option's rule under its flag's name. */
+function asUsage(error: PublishError): string {
+  const about = optionOf(error);
+  const flag = about && FLAG_OF[about.option];
+  return flag ? `${flag} ${about.rule}` : error.message;
+}
+
 /**
  * `static-hash publish <folder> s3://bucket[/prefix] …` (`argv` is what follows `publish`): prints
  * problems, what a dry run would do, and a summary. Returns the exit status: 0 published, 1
@@ -110,11 +106,11 @@ export async function runPublishCommand(argv: readonly string[], io: CommandIo):
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`static-hash: ${error.message}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (request === "help") {
     io.stdout.write(PUBLISH_USAGE);
-    return 0;
+    return EXIT.ok;
   }
   const { options, quiet } = request;
   // The SDK's notice that its 2027 releases need Node 22 says nothing about this deploy; a user who sets the variable to "false" sees it.
@@ -127,12 +123,11 @@ export async function runPublishCommand(argv: readonly string[], io: CommandIo):
   } catch (error) {
     bar?.stop();
     if (error instanceof PublishError) {
-      const message = FLAG_NAMES.reduce((text, [pattern, flag]) => text.replace(pattern, flag), error.message);
-      io.stderr.write(`static-hash: ${message}\n`);
-      return error.code === "PUBLISH_CONFIG" ? 2 : 1;
+      io.stderr.write(`static-hash: ${asUsage(error)}\n`);
+      return error.code === "PUBLISH_CONFIG" ? EXIT.usage : EXIT.failed;
     }
-    io.stderr.write(`static-hash: publishing failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    io.stderr.write(`static-hash: publishing failed: ${oneLine(error)}\n`);
+    return EXIT.failed;
   }
   bar?.stop();
 
@@ -143,7 +138,7 @@ export async function runPublishCommand(argv: readonly string[], io: CommandIo):
   // A listing that fails (wrong bucket, credentials or endpoint) fails before anything is sent: one line says what to fix.
   if (result.problems.length === 1 && result.problems[0].code === "LIST_FAILED") {
     io.stderr.write(`static-hash: ${result.problems[0].message}\n`);
-    return 1;
+    return EXIT.failed;
   }
   for (const problem of result.problems) io.stderr.write(`${problem.severity}: ${problem.message}\n`);
   const destination = options.to.replace(/\/*$/, "/");
@@ -151,10 +146,10 @@ export async function runPublishCommand(argv: readonly string[], io: CommandIo):
     const errors = result.problems.filter((problem) => problem.severity === "error").length;
     const state = result.manifest === "uploaded" && !result.dryRun ? `the new ${MANIFEST_NAME} is in place` : `${destination}${MANIFEST_NAME} was not changed`;
     io.stderr.write(`static-hash: publishing failed with ${plural(errors, "error")}; ${state}.\n`);
-    return 1;
+    return EXIT.failed;
   }
   if (!quiet) io.stdout.write(summary(result, destination) + "\n");
-  return 0;
+  return EXIT.ok;
 }
 
 /** The one-line summary: what went up, what was already there, what was deleted, retries and time. */

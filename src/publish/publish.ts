@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { booleanOption, checkOptionNames, optionError, show } from "../core/check-options.js";
 import { eachConcurrently } from "./concurrently.js";
 import { planDeletions } from "./deletion-plan.js";
 import { parseDestination } from "./destination.js";
@@ -237,32 +238,35 @@ interface Settings {
   readonly dryRun: boolean;
 }
 
-/** Checks the numbers and the endpoint before anything is read or sent; a wrong one is `PUBLISH_CONFIG` saying what to fix. */
+const OPTION_NAMES: readonly (keyof PublishOptions)[] = [
+  "from", "to", "endpoint", "region", "concurrency", "force", "dryRun", "deleteOlderThan", "maxDeletes", "s3Client", "requestTimeoutMs", "listPageSize", "onProgress",
+];
+const configError = (message: string, cause?: unknown) => new PublishError("PUBLISH_CONFIG", message, cause === undefined ? undefined : { cause });
+const refuse = (option: string, rule: string) => optionError(option, rule, undefined, configError);
+
+/** Checks the options before anything is read or sent; a wrong one is `PUBLISH_CONFIG` saying what to fix. */
 function checkOptions(options: PublishOptions): Settings {
-  if (typeof options !== "object" || options === null) throw new PublishError("PUBLISH_CONFIG", "publish() takes an options object: { from, to }.");
-  if (typeof options.from !== "string" || options.from === "") {
-    throw new PublishError("PUBLISH_CONFIG", "Option `from` must be the collected folder, as in from: \"dist/static\".");
-  }
+  if (typeof options !== "object" || options === null) throw configError("publish() takes an options object: { from, to }.");
+  checkOptionNames(options, OPTION_NAMES, "publish()", configError);
+  if (typeof options.from !== "string" || options.from === "") throw refuse("from", 'must be the collected folder, as in from: "dist/static".');
   const whole = (name: string, value: unknown, fallback: number, min: number): number => {
     if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-      throw new PublishError("PUBLISH_CONFIG", `Option \`${name}\` must be a whole number of at least ${min}; got ${JSON.stringify(value)}.`);
-    }
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw refuse(name, `must be a whole number of at least ${min}; got ${show(value)}.`);
     return value;
   };
   const { deleteOlderThan, endpoint } = options;
   if (deleteOlderThan !== undefined && (typeof deleteOlderThan !== "number" || !Number.isFinite(deleteOlderThan) || deleteOlderThan < 0)) {
-    throw new PublishError("PUBLISH_CONFIG", `Option \`deleteOlderThan\` must be a number of days, 0 or more; got ${JSON.stringify(deleteOlderThan)}.`);
+    throw refuse("deleteOlderThan", `must be a number of days, 0 or more; got ${show(deleteOlderThan)}.`);
   }
   if (endpoint !== undefined && (typeof endpoint !== "string" || !/^https?:\/\/[^/]/.test(endpoint) || !URL.canParse(endpoint))) {
-    throw new PublishError("PUBLISH_CONFIG", `Option \`endpoint\` must be an http(s) URL, as in http://127.0.0.1:9000; got ${JSON.stringify(endpoint)}.`);
+    throw refuse("endpoint", `must be an http(s) URL, as in http://127.0.0.1:9000; got ${show(endpoint)}.`);
   }
   return {
     concurrency: whole("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1),
     maxDeletes: whole("maxDeletes", options.maxDeletes, DEFAULT_MAX_DELETES, 0),
     requestTimeoutMs: whole("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 1),
     deleteOlderThan,
-    force: options.force === true,
-    dryRun: options.dryRun === true,
+    force: booleanOption("force", options.force, false, configError),
+    dryRun: booleanOption("dryRun", options.dryRun, false, configError),
   };
 }

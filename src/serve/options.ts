@@ -32,11 +32,11 @@ export function resolveServeOptions(options: ServeOptions, what = "serveStatic",
   checkOptionNames(options, [...OPTION_NAMES, ...extra], what);
   const { maxAge = IMMUTABLE_MAX_AGE, index = false } = options;
   if (index !== false) {
-    throw optionError("index", `can only be false, as it never serves directories or index files; got ${show(index)}. Add a route for the page instead.`, undefined, what);
+    throw optionError("index", `can only be false, as it never serves directories or index files; got ${show(index)}. Add a route for the page instead.`, undefined, configError, what);
   }
-  const fallthrough = booleanOption("fallthrough", options.fallthrough, true, what);
+  const fallthrough = booleanOption("fallthrough", options.fallthrough, true, configError, what);
   if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge < 0) {
-    throw optionError("maxAge", `must be a number of milliseconds, 0 to one year; got ${show(maxAge)}.`, undefined, what);
+    throw optionError("maxAge", `must be a number of milliseconds, 0 to one year; got ${show(maxAge)}.`, undefined, configError, what);
   }
   return { fallthrough, maxAgeSeconds: Math.floor(Math.min(maxAge, IMMUTABLE_MAX_AGE) / 1000) };
 }

@@ -7,7 +7,8 @@ import { LRUCache } from "lru-cache";
 import { afterAll, describe, expect, test } from "vitest";
 import { StaticFiles } from "../../dist/index.js";
 import { digestFile, hashFile } from "../../dist/core/hash.js";
-import { digestFiles, HashingThreads } from "../../dist/core/warm.js";
+import { digestFiles, threadsFor } from "../../dist/core/warm.js";
+import { WorkerPool } from "../../dist/fs/worker-pool.js";
 import { removeTempFolders, tempFolder, tempRoot, writeTree } from "../temp-folders.js";
 
 afterAll(removeTempFolders);
@@ -227,6 +228,23 @@ describe("the tree walk", () => {
     expect(files.url("linked/app.css")).toBe("/static/linked/app.css?0beec7");
   });
 
+  test("dotfiles, backups and CVS folders are warmed too: url() finds them", async () => {
+    const root = tempRoot({ ".well-known/security.txt": "foo", ".env": "bar", "app.css~": "baz", "CVS/Entries": "" }, "warm");
+    const cache = cacheOf();
+    const files = new StaticFiles({ roots: [root], cache, watch: false });
+    expect(await files.warm()).toBe(4);
+    expect([...cache.keys()].sort()).toEqual([".env", ".well-known/security.txt", "CVS/Entries", "app.css~"].map((name) => `staticfiles_hash:0:${name}`));
+  });
+
+  test("a name that is not UTF-8 leads to no URL: it is passed over, the rest is warmed", async () => {
+    const root = tempRoot({ "a.css": "foo" }, "warm");
+    writeFileSync(Buffer.concat([Buffer.from(root + "/caf"), Buffer.from([0xe9]), Buffer.from(".css")]), "bar");
+    const cache = cacheOf();
+    const files = new StaticFiles({ roots: [root], cache, watch: false });
+    expect(await files.warm()).toBe(1);
+    expect([...cache.keys()]).toEqual(["staticfiles_hash:0:a.css"]);
+  });
+
   test("a tree large enough for worker threads gives the digests the synchronous path gives", async () => {
     const root = tempFolder("warm");
     const names: string[] = [];
@@ -247,7 +265,7 @@ describe("the tree walk", () => {
   });
 });
 
-describe("digestFiles, the thread pool behind warm()", () => {
+describe("digestFiles, on the worker pool behind warm()", () => {
   test("a worker and the main thread: each file's digest and signature as digestFile gives them; an unreadable file gives undefined", async () => {
     const root = tempFolder("warm");
     const list = Array.from({ length: 150 }, (_, i) => ({ file: join(root, `f${i}.txt`), size: i }));
@@ -255,13 +273,12 @@ describe("digestFiles, the thread pool behind warm()", () => {
     list.push({ file: join(root, "missing.txt"), size: 0 });
     mkdirSync(join(root, "folder.txt"));
     list.push({ file: join(root, "folder.txt"), size: 0 });
-    // One worker beside the main thread, whatever the machine's cores; running before the first batch
-    // is handed out, it takes two of the three batches (64 files each) while the main thread hashes one.
-    const threads = new HashingThreads(1);
-    threads.found(2 ** 40);
-    threads.found(0);
-    await threads.started[0];
-    const results = await digestFiles(list, "sha256", threads).finally(() => threads.stop());
+    // One worker beside the main thread, whatever the machine's cores, running before the task starts.
+    const pool = new WorkerPool({ maxWorkers: 1 });
+    pool.grow(1);
+    await pool.ready();
+    expect(pool.size).toBe(1);
+    const results = await digestFiles(list, "sha256", pool).finally(() => pool.stop());
     expect(results).toHaveLength(152);
     for (let i = 0; i < 150; i++) expect(withoutRacy(results[i]!)).toEqual(withoutRacy(digestFile(list[i].file, ["sha256"])));
     expect(results[150]).toBeUndefined();
@@ -269,28 +286,27 @@ describe("digestFiles, the thread pool behind warm()", () => {
   });
 });
 
-describe("HashingThreads: when worker threads start", () => {
-  test("one per 32 MiB found beyond the first, never more than asked, never for a lone big file", () => {
+describe("threadsFor: when warm() starts worker threads", () => {
+  test("one per 32 MiB found beyond the first, never for a lone big file", () => {
     const MiB = 2 ** 20;
-    const threads = new HashingThreads(2);
+    expect(threadsFor(1, 1024 * MiB)).toBe(0); // one file: the main thread hashes it alone
+    expect(threadsFor(2, 1024 * MiB + 1)).toBe(1);
+    expect(threadsFor(3, 1024 * MiB + 2)).toBe(2);
+    expect(threadsFor(100, 100 * 300 * 1024)).toBe(0); // 29 MiB in all: not worth a thread
+    expect(threadsFor(101, 100 * 300 * 1024 + 4 * MiB)).toBe(1);
+    expect(threadsFor(0, 0)).toBe(0);
+  });
+
+  test("the pool never starts more than asked", async () => {
+    const pool = new WorkerPool({ maxWorkers: 2 });
     try {
-      threads.found(1024 * MiB);
-      expect(threads.started).toHaveLength(0); // one file: the main thread hashes it alone
-      threads.found(1);
-      expect(threads.started).toHaveLength(1);
-      threads.found(1);
-      expect(threads.started).toHaveLength(2);
-      threads.found(1024 * MiB);
-      expect(threads.started).toHaveLength(2);
+      pool.grow(threadsFor(3, 2 ** 40));
+      expect(pool.size).toBe(2);
+      pool.grow(threadsFor(1000, 2 ** 40));
+      expect(pool.size).toBe(2);
     } finally {
-      threads.stop();
+      await pool.stop();
     }
-    const small = new HashingThreads(4);
-    for (let i = 0; i < 100; i++) small.found(300 * 1024); // 29 MiB in all: not worth a thread
-    expect(small.started).toHaveLength(0);
-    small.found(4 * MiB);
-    expect(small.started).toHaveLength(1);
-    small.stop();
   });
 });
 

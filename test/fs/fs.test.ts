@@ -1,12 +1,13 @@
 // src/fs against real temporary folders: confinement, verified copies, the two digests agreeing, the walker.
 import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { linkOnTheWay, ownEntries } from "../../src/fs/confine.js";
 import { copyVerifiedSync, SOURCE_CHANGED } from "../../src/fs/copy-verified.js";
 import { CHUNK_SIZE, digestFile, digestFileAsync } from "../../src/fs/digest.js";
-import { findSourceFiles } from "../../src/fs/walk.js";
+import { findSourceFiles, walkRoots } from "../../src/fs/walk.js";
 import { tempFolder as tempFolderIn, removeTempFolders, writeTree } from "../temp-folders.js";
 
 afterEach(removeTempFolders);
@@ -78,5 +79,46 @@ describe("the walker", () => {
     expect([...found.keys()]).toEqual(["a.css", "d.txt", "sub/c.txt"]);
     expect(found.get("a.css")!.path).toBe(join(one, "a.css"));
     expect(unreadable).toEqual([]);
+  });
+
+  /** A tree with what collect skips and warm() must see: dotfiles, a FIFO, a dangling and a looping link, a linked folder. */
+  function oddTree(): [string, string] {
+    const one = writeTree(tempFolder(), { ".env": "dot", "real/app.css": "a", "x~": "backup", "shadowed.txt/inner": "folder" });
+    const two = writeTree(tempFolder(), { "pipe.css": "file in the second root", "dangling.css": "also", "shadowed.txt": "file" });
+    execFileSync("mkfifo", [join(one, "pipe.css")]);
+    fs.symlinkSync("nowhere.css", join(one, "dangling.css"));
+    fs.symlinkSync("loop.css", join(one, "loop.css"));
+    fs.symlinkSync(join(one, "real"), join(one, "linked"));
+    fs.symlinkSync(one, join(one, "real/up"));
+    return [one, two];
+  }
+
+  test("collect's rules: dotfiles and backups ignored, a FIFO and a dangling link skipped (a later root's file found), a looping link unreadable", () => {
+    const [one, two] = oddTree();
+    const unreadable: string[] = [];
+    const found = findSourceFiles([one, two], (path) => unreadable.push(path));
+    // real/ is walked once, under the first of its names listed.
+    const once = [...found.keys()].filter((name) => name.endsWith("app.css"));
+    expect(once).toHaveLength(1);
+    expect([...found.keys()].filter((name) => !name.endsWith("app.css"))).toEqual(["dangling.css", "pipe.css", "shadowed.txt", "shadowed.txt/inner"]);
+    expect(found.get("pipe.css")!.path).toBe(join(two, "pipe.css"));
+    expect(unreadable).toEqual([join(one, "loop.css")]);
+  });
+
+  test("warm()'s rules: every name, every name of a linked folder, and what is no file claims its name", () => {
+    const [one, two] = oddTree();
+    const notAFile: string[] = [];
+    const seen: [string, number][] = [];
+    const found = walkRoots([one, two], {
+      ignore: () => false,
+      everyName: true,
+      onUnreadable: (path) => expect.unreachable(path),
+      onNotAFile: (name, path) => notAFile.push(`${name} ${path === join(one, name)}`),
+      onFile: ({ name }, rootIndex) => seen.push([name, rootIndex]),
+    });
+    expect([...found.keys()]).toEqual([".env", "linked/app.css", "real/app.css", "shadowed.txt", "shadowed.txt/inner", "x~"]);
+    expect(found.get("shadowed.txt")!.path).toBe(join(two, "shadowed.txt"));
+    expect(notAFile.sort()).toEqual(["dangling.css true", "loop.css true", "pipe.css true"]);
+    expect(seen.sort()).toEqual([[".env", 0], ["linked/app.css", 0], ["real/app.css", 0], ["shadowed.txt", 1], ["shadowed.txt/inner", 0], ["x~", 0]]);
   });
 });

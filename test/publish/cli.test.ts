@@ -113,8 +113,10 @@ describe("static-hash publish", () => {
         [[folder, `s3://${BUCKET}`, "--concurrency", "0"], `--concurrency must be a whole number of requests, such as 16; got "0".`],
         [[folder, `s3://${BUCKET}`, "--delete-older-than", "soon"], `--delete-older-than must be a number of days, such as 30; got "soon".`],
         [[folder, `s3://${BUCKET}`, "--endpoint", "localhost:9000"], `--endpoint must be an http(s) URL, as in http://127.0.0.1:9000; got "localhost:9000".`],
-        [[folder, `s3://${BUCKET}`, "--endpoint"], "Option '--endpoint <value>' argument missing. Run `static-hash publish --help` for the options."],
-        [[folder, `s3://${BUCKET}`, "--dryrun"], "Unknown option '--dryrun'. Run `static-hash publish --help` for the options."],
+        [[folder, `s3://${BUCKET}`, "--endpoint"], "--endpoint needs a value, as in --endpoint http://127.0.0.1:9000."],
+        [[folder, `s3://${BUCKET}`, "--dryrun"], "Unknown option --dryrun (did you mean --dry-run?). Run `static-hash publish --help` for the options."],
+        [[folder, `s3://${BUCKET}`, "--force=yes"], "--force takes no value; write just --force."],
+        [[folder, `s3://${BUCKET}`, "--region", "a", "--region", "b"], "--region is given more than once; give it once."],
       ];
       for (const [args, message] of cases) {
         const run = await runPublishCli(args);

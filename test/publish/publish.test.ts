@@ -198,6 +198,9 @@ describe("publish", () => {
       [{ maxDeletes: -1 }, "Option `maxDeletes` must be a whole number of at least 0; got -1."],
       [{ deleteOlderThan: Number.NaN }, "Option `deleteOlderThan` must be a number of days, 0 or more; got null."],
       [{ to: "assets" }, 'The destination must be s3://<bucket>[/<prefix>], as in s3://assets/static/; got "assets".'],
+      [{ dryrun: true } as Partial<PublishOptions>, "Unknown publish() option `dryrun`: did you mean `dryRun`?"],
+      [{ bucket: "assets" } as Partial<PublishOptions>, "Unknown publish() option `bucket`; the options are from, to, endpoint, region, concurrency, force, dryRun, deleteOlderThan, maxDeletes, s3Client, requestTimeoutMs, listPageSize, onProgress."],
+      [{ force: "yes" } as unknown as Partial<PublishOptions>, 'Option `force` must be true or false; got "yes".'],
     ];
     for (const [options, message] of bad) {
       await expect(publish({ from: folder, to: `s3://${BUCKET}/${prefix}`, endpoint: proxy.endpoint, ...options })).rejects.toMatchObject({ code: "PUBLISH_CONFIG", message });

@@ -262,7 +262,9 @@ describe("hand-written manifests", () => {
     const cases: [unknown, string][] = [
       ["dist/.vite/manifest.json", "Option `vite` must be an object such as"],
       [{}, "Option `vite` needs `manifest` (production) or `devServer` (development)"],
-      [{ manifests: "x" }, "Option `vite` has no key `manifests`"],
+      [{ manifests: "x" }, "Unknown `vite` option `manifests`: did you mean `manifest`?"],
+      [{ dev_server: "http://localhost:5173" }, "Unknown `vite` option `dev_server`: did you mean `devServer`?"],
+      [{ root: "dist" }, "Unknown `vite` option `root`; the options are manifest, devServer."],
       [{ manifest: 3 }, "Option `vite.manifest` must be the path of Vite's manifest"],
       [{ devServer: "localhost:5173" }, "Option `vite.devServer` must be the dev server's http(s) origin"],
       [{ devServer: "http://localhost:5173/?x" }, "Option `vite.devServer` must be the dev server's http(s) origin"],
@@ -278,6 +280,6 @@ describe("hand-written manifests", () => {
     const { dist, manifest } = manifestIn({ "src/a.js": { file: "a.js" } }, builtFiles);
     const f = new StaticFiles({ roots: [dist], vite: { manifest } });
     expect(thrown(() => f.viteTags("src/a.js", { integrity: "md5" } as never)).message).toContain("viteTags option `integrity` must be true, false or one of sha256, sha384, sha512");
-    expect(thrown(() => f.viteTags("src/a.js", { nonce: "x" } as never)).message).toBe("viteTags(entry, options) takes only `integrity`; got `nonce`.");
+    expect(thrown(() => f.viteTags("src/a.js", { nonce: "x" } as never)).message).toBe("Unknown viteTags(entry, options) option `nonce`; the only option is `integrity`.");
   });
 });
