@@ -32,7 +32,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["test/eleventy.test.ts", "test/adapters/eleventy.test.ts", "test/hardening/eleventy-*.test.ts", "test/handlebars.test.ts"],
+    include: ["test/eleventy.test.ts", "test/hardening/eleventy-*.test.ts", "test/handlebars.test.ts"],
     env: { STATIC_HASH_ENGINES_DIR: enginesDir },
     testTimeout: 30_000,
     hookTimeout: 60_000,

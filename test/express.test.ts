@@ -1,14 +1,27 @@
-import fs, { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+/**
+ * The Express adapter over real HTTP on 127.0.0.1: serving from the roots (on Express and on a plain
+ * `http` listener), its options and errors, traversal in every encoding, `collect` output through the
+ * manifest, and the shared server conformance suite on Express 5 and Express 4.
+ */
+import { spawn } from "node:child_process";
+import fs, { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import express from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
+import express4 from "express4";
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
+import { collect } from "../src/collect/index.js";
 import { serveStatic, type ServeStaticOptions } from "../src/express.js";
 import { StaticFiles, type StaticFilesOptions } from "../src/index.js";
+import { optionOf } from "../src/core/check-options.js";
 import { hashBytes } from "../src/core/hash.js";
-import { close, listen, rawRequest } from "./serve/http-client.js";
+import { testServer } from "./conformance/servers.js";
+import { close, listen, rawRequest, type RawResponse } from "./serve/http-client.js";
+import { ATTEMPTS, CANARY } from "./serve/traversal-attempts.js";
+import { thrown } from "./temp-folders.js";
 
 /** sha1("foo") and sha1("bar") cut to 6: the original tag's test vectors. */
 const FOO = "0beec7";
@@ -295,9 +308,22 @@ describe("serveStatic options and Express errors", () => {
   test("bad options fail with STATIC_CONFIG and say what to fix", () => {
     expect(() => serveStatic({ roots: [site.root] }, { maxAge: -1 })).toThrow(expect.objectContaining({ code: "STATIC_CONFIG", message: expect.stringContaining("milliseconds") }));
     expect(() => serveStatic({ roots: [site.root] }, { fallthrough: "yes" as unknown as boolean })).toThrow(/true or false/);
-    expect(() => serveStatic({ roots: [site.root] }, { dotfiles: "allow" } as ServeStaticOptions)).toThrow(/does not know the option `dotfiles`; it takes `fallthrough`, `maxAge`, `index`/);
+    expect(() => serveStatic({ roots: [site.root] }, { dotfiles: "allow" } as ServeStaticOptions)).toThrow(/^Unknown serveStatic option `dotfiles`; the options are fallthrough, maxAge, index, compression\.$/);
     expect(() => serveStatic({ roots: [site.root] }, { index: "index.html" } as unknown as ServeStaticOptions)).toThrow(/never serves directories/);
     expect(serveStatic({ roots: [site.root] }, { index: false })).toBeTypeOf("function");
+  });
+
+  test("options go through the core's option checker: an unknown one suggests the nearest, a wrongly typed one says what it must be", () => {
+    const roots = [site.root];
+    expect(thrown(() => serveStatic({ roots }, { maxage: 60_000 } as ServeStaticOptions))).toMatchObject({ code: "STATIC_CONFIG", message: "Unknown serveStatic option `maxage`: did you mean `maxAge`?" });
+    expect(thrown(() => serveStatic({ roots }, { fall_through: false } as ServeStaticOptions)).message).toBe("Unknown serveStatic option `fall_through`: did you mean `fallthrough`?");
+    const wrongType = thrown(() => serveStatic({ roots }, { maxAge: "1y" as unknown as number }));
+    expect([wrongType.code, wrongType.message]).toEqual(["STATIC_CONFIG", 'serveStatic option `maxAge` must be a number of milliseconds, 0 to one year; got "1y".']);
+    expect(optionOf(wrongType)).toEqual({ option: "maxAge", rule: 'must be a number of milliseconds, 0 to one year; got "1y".' });
+    expect(thrown(() => serveStatic({ roots }, { fallthrough: 0 as unknown as boolean })).message).toBe("serveStatic option `fallthrough` must be true or false; got 0.");
+    expect(thrown(() => serveStatic({ roots }, { index: "index.html" } as unknown as ServeStaticOptions)).message).toBe(
+      'serveStatic option `index` can only be false, as it never serves directories or index files; got "index.html". Add a route for the page instead.',
+    );
   });
 });
 
@@ -350,3 +376,301 @@ describe("a file replaced by rename between the core's stat and its read", () =>
     expect([fresh.status, fresh.body.toString(), fresh.headers["cache-control"]]).toEqual([200, content, IMMUTABLE]);
   });
 });
+
+// Traversal in every encoding against the real middleware over real HTTP: each attempt is refused
+// (400 or 404) and no response ever carries a canary file placed outside the root.
+type TraversalKind = "express" | "express-no-fallthrough" | "http";
+
+describe.each<TraversalKind>(["express", "express-no-fallthrough", "http"])("traversal on %s", (kind) => {
+  let dir: string;
+  let server: Server;
+  let origin: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "static-hash-traversal-"));
+    const root = join(dir, "site", "static");
+    mkdirSync(join(root, "css"), { recursive: true });
+    writeFileSync(join(root, "css/app.css"), "foo");
+    // Canaries one and two levels above the root, and a file whose literal name is an encoded dot pair.
+    writeFileSync(join(dir, "site", "secret.txt"), CANARY);
+    writeFileSync(join(dir, "secret.txt"), CANARY);
+    const serve = serveStatic({ roots: [root] }, { fallthrough: kind !== "express-no-fallthrough" });
+    if (kind === "http") {
+      server = createServer((req, res) => serve(req, res));
+    } else {
+      const app = express();
+      app.use(serve);
+      app.use((_req, res) => void res.status(404).type("text/plain").send("app 404"));
+      app.use((error: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(error.status ?? 500).type("text/plain").send(`refused ${error.status}`);
+      });
+      server = createServer(app);
+    }
+    origin = await listen(server);
+  });
+  afterAll(async () => {
+    await close(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the served file is reachable, so refusals below are real", async () => {
+    const res = await rawRequest(origin, "/css/app.css?0beec7");
+    expect([res.status, res.body.toString()]).toEqual([200, "foo"]);
+  });
+
+  test(`${ATTEMPTS.length} traversal attempts are all refused with 400 or 404 and never leak the canary`, async () => {
+    expect(ATTEMPTS.length).toBeGreaterThanOrEqual(20);
+    const statuses: Record<string, number> = {};
+    for (const path of ATTEMPTS) {
+      const res = await rawRequest(origin, path);
+      statuses[path] = res.status;
+      expect(res.body.toString(), path).not.toContain(CANARY);
+      expect(res.body.toString(), path).not.toContain("root:");
+      expect([400, 404], path).toContain(res.status);
+    }
+    // Without fallthrough the middleware's own status shows: encoded dot pairs and separators are 400.
+    if (kind !== "express") {
+      for (const path of ["/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%5csecret.txt", "/..\\secret.txt", "/%00/../secret.txt", "/%c0%ae%c0%ae/secret.txt", "/%2e%2e%2"]) {
+        expect(statuses[path], path).toBe(400);
+      }
+      expect(statuses["//etc/passwd"]).toBe(404);
+      expect(statuses["/%252e%252e/secret.txt"]).toBe(404);
+    }
+  });
+
+  test("generated paths of dots, separators and encodings never leak the canary", async () => {
+    const token = fc.constantFrom("..", ".", "%2e", "%2E", "%252e", "/", "%2f", "%5c", "\\", "%00", "%c0%ae", "%c0%af", "secret.txt", "css", "site", "%", "%25");
+    const runs = process.env.STATIC_HASH_LONG_TESTS ? 2000 : 150;
+    await fc.assert(
+      fc.asyncProperty(fc.array(token, { minLength: 1, maxLength: 8 }), async (tokens) => {
+        const path = "/" + tokens.join("");
+        const res = await rawRequest(origin, path);
+        expect(res.body.toString(), path).not.toContain(CANARY);
+        expect([200, 400, 404], path).toContain(res.status);
+      }),
+      { numRuns: runs },
+    );
+  });
+});
+
+describe("serveStatic over `collect` output (hashed names through the manifest), and the rewrite race", () => {
+  let dir: string;
+  let server: Server | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "static-hash-express-collect-"));
+    mkdirSync(join(dir, "static/css"), { recursive: true });
+    mkdirSync(join(dir, "static/img"), { recursive: true });
+    writeFileSync(join(dir, "static/img/dot.png"), "foo");
+    writeFileSync(join(dir, "static/css/app.css"), 'body { background: url("../img/dot.png"); }\n');
+  });
+  afterEach(async () => {
+    if (server) await close(server);
+    server = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function collectAndServe(mode: "query" | "filename"): Promise<{ files: StaticFiles; origin: string; out: string }> {
+    const out = join(dir, "dist");
+    const result = await collect({ roots: [join(dir, "static")], out, mode });
+    expect(result.problems).toEqual([]);
+    const files = new StaticFiles({ manifest: result.manifestFile, watch: true });
+    const app = express();
+    app.use("/static", serveStatic(files));
+    server = createServer(app);
+    return { files, origin: await listen(server), out };
+  }
+
+  async function get(origin: string, path: string): Promise<[number, string, string | undefined]> {
+    const res = await rawRequest(origin, path);
+    return [res.status, res.body.toString(), res.headers["cache-control"]];
+  }
+
+  describe("serving collect output in filename mode", () => {
+    test("hashed names from the manifest are immutable; the original names are revalidated", async () => {
+      const { files, origin, out } = await collectAndServe("filename");
+      expect(files.url("img/dot.png")).toBe(`/static/img/dot.${FOO}.png`);
+      expect(await get(origin, files.url("img/dot.png"))).toEqual([200, "foo", IMMUTABLE]);
+      const css = files.url("css/app.css");
+      const rewritten = readFileSync(join(out, css.slice("/static/".length)), "utf8");
+      expect(rewritten).toBe(`body { background: url("../img/dot.${FOO}.png"); }\n`);
+      expect(await get(origin, css)).toEqual([200, rewritten, IMMUTABLE]);
+      expect(await get(origin, "/static/css/app.css")).toEqual([200, 'body { background: url("../img/dot.png"); }\n', "no-cache"]);
+    });
+
+    test("a stale hashed name gets the current version, revalidated; a copy left by an older collect is never immutable", async () => {
+      const { files, origin } = await collectAndServe("filename");
+      expect(await get(origin, `/static/img/dot.${BAR}.png`)).toEqual([200, "foo", "no-cache"]);
+      writeFileSync(join(dir, "static/img/dot.png"), "bar");
+      await collect({ roots: [join(dir, "static")], out: join(dir, "dist"), mode: "filename" });
+      expect(files.url("img/dot.png")).toBe(`/static/img/dot.${BAR}.png`);
+      expect(await get(origin, `/static/img/dot.${BAR}.png`)).toEqual([200, "bar", IMMUTABLE]);
+      expect(await get(origin, `/static/img/dot.${FOO}.png`)).toEqual([200, "foo", "no-cache"]);
+      expect(await get(origin, `/static/img/dot.abcdef.png`)).toEqual([200, "bar", "no-cache"]);
+      expect((await rawRequest(origin, "/static/staticfiles.json")).status).toBe(200);
+      expect((await rawRequest(origin, "/static/img/nope.0beec7.png")).status).toBe(404);
+    });
+
+    test("CSS files in a cycle keep their combined-hash names immutable", async () => {
+      writeFileSync(join(dir, "static/css/a.css"), '@import "b.css";\n');
+      writeFileSync(join(dir, "static/css/b.css"), '@import "a.css";\n');
+      const { files, origin } = await collectAndServe("filename");
+      const a = files.url("css/a.css");
+      expect(a).toMatch(/^\/static\/css\/a\.[0-9a-f]{6}\.css$/);
+      const [status, body, cacheControl] = await get(origin, a);
+      expect([status, cacheControl]).toEqual([200, IMMUTABLE]);
+      expect(body).toBe(`@import "${files.url("css/b.css").slice("/static/css/".length)}";\n`);
+    });
+  });
+
+  describe("serving collect output in query mode", () => {
+    test("the manifest's hash is immutable when the stored copy's digest carries it", async () => {
+      const { files, origin } = await collectAndServe("query");
+      expect(files.url("img/dot.png")).toBe(`/static/img/dot.png?${FOO}`);
+      expect(await get(origin, files.url("img/dot.png"))).toEqual([200, "foo", IMMUTABLE]);
+      expect(await get(origin, `/static/img/dot.png?${BAR}`)).toEqual([200, "foo", "no-cache"]);
+      expect(await get(origin, "/static/img/dot.png")).toEqual([200, "foo", "no-cache"]);
+      const css = files.url("css/app.css");
+      const [status, body, cacheControl] = await get(origin, css);
+      expect([status, body, cacheControl]).toEqual([200, `body { background: url("../img/dot.png?${FOO}"); }\n`, IMMUTABLE]);
+      expect(css).toBe(`/static/css/app.css?${hashBytes(body).slice(0, 6)}`);
+    });
+
+    test("a manifest hash that the copy's bytes do not carry is served no-cache", async () => {
+      const out = join(dir, "hand");
+      mkdirSync(out);
+      writeFileSync(join(out, "x.txt"), "foo");
+      writeFileSync(join(out, "staticfiles.json"), JSON.stringify({ version: "1.0", paths: { "x.txt": `x.txt?${BAR}` } }));
+      const files = new StaticFiles({ manifest: join(out, "staticfiles.json") });
+      server = createServer(serveStatic(files));
+      const origin = await listen(server);
+      expect(files.url("x.txt")).toBe(`/static/x.txt?${BAR}`);
+      expect(await get(origin, `/x.txt?${BAR}`)).toEqual([200, "foo", "no-cache"]);
+      expect(await get(origin, `/x.txt?${FOO}`)).toEqual([200, "foo", "no-cache"]);
+    });
+  });
+
+  describe("a manifest that cannot be read", () => {
+    test("is a 500 that names it, never a file served without its rules", async () => {
+      const out = join(dir, "hand");
+      mkdirSync(out);
+      writeFileSync(join(out, "x.txt"), "foo");
+      const manifest = join(out, "staticfiles.json");
+      writeFileSync(manifest, JSON.stringify({ version: "1.0", paths: { "x.txt": "x.0beec7.txt" } }));
+      const files = new StaticFiles({ manifest, watch: true });
+      const app = express();
+      app.use(serveStatic(files));
+      const seen: string[] = [];
+      app.use((error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        seen.push(error.message);
+        res.status(error.status ?? 500).end();
+      });
+      server = createServer(app);
+      const origin = await listen(server);
+      expect(await get(origin, "/x.txt")).toEqual([200, "foo", "no-cache"]);
+      writeFileSync(manifest, "{ not json");
+      expect((await rawRequest(origin, "/x.txt")).status).toBe(500);
+      expect(seen).toEqual([expect.stringContaining(`The manifest ${manifest} is not valid JSON`)]);
+    });
+  });
+
+  describe("a file rewritten while it is served", () => {
+    test("in place, mid-body: the response is cut short instead of finishing as immutable", async () => {
+      // Larger than every socket buffer: the server cannot have read it all while the client does not read.
+      const size = 32 * 1024 * 1024;
+      const file = join(dir, "static/big.bin");
+      writeFileSync(file, Buffer.alloc(size, "a"));
+      const files = new StaticFiles({ roots: [join(dir, "static")] });
+      server = createServer(serveStatic(files));
+      const origin = await listen(server);
+      const outcome = await new Promise<{ cacheControl: string | undefined; received: number; complete: boolean }>((resolve, reject) => {
+        const req = request(`${origin}${files.url("big.bin").slice("/static".length)}`, { agent: false }, (res) => {
+          res.pause();
+          // Same size, same inode, new bytes: only the digest of the streamed body can tell.
+          const fd = openSync(file, "r+");
+          writeSync(fd, Buffer.alloc(size, "b"), 0, size, 0);
+          closeSync(fd);
+          let received = 0;
+          res.on("data", (chunk: Buffer) => (received += chunk.length));
+          res.on("error", () => undefined);
+          res.on("close", () => resolve({ cacheControl: res.headers["cache-control"], received, complete: res.complete }));
+          res.resume();
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(outcome.cacheControl).toBe(IMMUTABLE);
+      expect(outcome.complete).toBe(false);
+      expect(outcome.received).toBeLessThan(size);
+    });
+
+    test("is never sent as immutable with bytes other than the hashed ones", async () => {
+      const size = 300_000; // several read chunks
+      const file = join(dir, "static/big.bin");
+      const a = Buffer.alloc(size, "a");
+      writeFileSync(file, a);
+      const files = new StaticFiles({ roots: [join(dir, "static")] });
+      const url = files.url("big.bin").slice("/static".length);
+      server = createServer(serveStatic(files));
+      const origin = await listen(server);
+      const requests = process.env.STATIC_HASH_LONG_TESTS ? 1500 : 150;
+      // A separate process flips the file between two same-size contents, in place and by rename.
+      const writer = spawn(process.execPath, [
+        "-e",
+        `const fs = require("fs"); const f = ${JSON.stringify(file)}; const bufs = [Buffer.alloc(${size}, "a"), Buffer.alloc(${size}, "b")];
+       const pause = new Int32Array(new SharedArrayBuffer(4)); let i = 0; process.stdout.write("ready\\n");
+       for (;;) { Atomics.wait(pause, 0, 0, 2); const b = bufs[i++ % 2]; if (i % 4 < 2) fs.writeFileSync(f, b); else { fs.writeFileSync(f + ".tmp", b); fs.renameSync(f + ".tmp", f); } }`,
+      ]);
+      await new Promise((resolve) => writer.stdout.once("data", resolve));
+      const seen = { immutableA: 0, revalidated: 0, cutShort: 0 };
+      try {
+        for (let i = 0; i < requests; i++) {
+          let res: RawResponse | undefined;
+          try {
+            res = await rawRequest(origin, url);
+          } catch {
+            seen.cutShort++; // connection ended before any response: nothing cacheable
+            continue;
+          }
+          if (!res.complete || res.body.length !== Number(res.headers["content-length"])) {
+            seen.cutShort++;
+            continue;
+          }
+          if (res.headers["cache-control"] === IMMUTABLE) {
+            expect(res.body.equals(a), `immutable response ${i} carries other bytes`).toBe(true);
+            seen.immutableA++;
+          } else {
+            expect(res.headers["cache-control"]).toBe("no-cache");
+            seen.revalidated++;
+          }
+        }
+      } finally {
+        writer.kill();
+      }
+      expect(seen.immutableA + seen.revalidated + seen.cutShort).toBe(requests);
+      console.log(`rewrite race over ${requests} requests: ${JSON.stringify(seen)}`);
+    });
+  });
+});
+
+// The server conformance suite (test/conformance/servers.ts) on Express 5 and on Express 4 (the `express4` alias), mounted at /static.
+for (const [name, expressVersion] of [
+  ["Express 5", express],
+  ["Express 4", express4 as unknown as typeof express],
+] as const) {
+  testServer({
+    name,
+    otherMethodStatus: 404,
+    async start(files, options) {
+      const app = expressVersion();
+      app.use("/static", serveStatic(files, options));
+      app.use((_req, res) => void res.status(404).type("text/plain").send("app 404"));
+      app.use((error: { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+        res.status(error.status ?? 500).type("text/plain").send(`refused ${error.status}`);
+      });
+      const server = createServer(app);
+      const origin = await listen(server);
+      return { origin, close: () => close(server) };
+    },
+  });
+}

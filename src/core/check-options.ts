@@ -13,13 +13,14 @@ export type MakeOptionError<E extends Error> = (message: string, cause?: unknown
 const optionErrors = new WeakMap<Error, { readonly option: string; readonly rule: string }>();
 
 /**
- * A bad value of one option: "Option `baseUrl` must be …; got …". A command line that spells the
- * option as a flag reads `option` and `rule` back with `optionOf`, instead of rewriting the message.
+ * A bad value of one option: "Option `baseUrl` must be …; got …", or "serveStatic option `maxAge`
+ * must be …" when `subject` names whose options they are. A command line that spells the option as
+ * a flag reads `option` and `rule` back with `optionOf`, instead of rewriting the message.
  */
 export function optionError(option: string, rule: string, cause?: unknown): StaticFileError;
-export function optionError<E extends Error>(option: string, rule: string, cause: unknown, make: MakeOptionError<E>): E;
-export function optionError(option: string, rule: string, cause?: unknown, make: MakeOptionError<Error> = configError): Error {
-  const error = make(`Option \`${option}\` ${rule}`, cause);
+export function optionError<E extends Error>(option: string, rule: string, cause: unknown, make: MakeOptionError<E>, subject?: string): E;
+export function optionError(option: string, rule: string, cause?: unknown, make: MakeOptionError<Error> = configError, subject?: string): Error {
+  const error = make(`${subject ? `${subject} option` : "Option"} \`${option}\` ${rule}`, cause);
   optionErrors.set(error, { option, rule });
   return error;
 }
@@ -96,9 +97,9 @@ export function oneOf<T extends string>(name: string, value: unknown, allowed: r
   throw optionError(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; got ${show(value)}.`);
 }
 
-/** A true/false option; `undefined` gives `fallback`. */
-export function booleanOption(name: string, value: unknown, fallback: boolean, make: MakeOptionError<Error> = configError): boolean {
+/** A true/false option; `undefined` gives `fallback`. `subject` as for `optionError`. */
+export function booleanOption(name: string, value: unknown, fallback: boolean, make: MakeOptionError<Error> = configError, subject?: string): boolean {
   if (value === undefined) return fallback;
   if (typeof value === "boolean") return value;
-  throw optionError(name, `must be true or false; got ${show(value)}.`, undefined, make);
+  throw optionError(name, `must be true or false; got ${show(value)}.`, undefined, make, subject);
 }

@@ -1,4 +1,4 @@
-import { StaticFileError } from "../core/errors.js";
+import { booleanOption, checkOptionNames, configError, optionError, show } from "../core/check-options.js";
 import type { CompressionOption } from "./compression-cache.js";
 
 /** Options every server adapter takes (each adapter may add its own, such as `prefix`). */
@@ -27,23 +27,16 @@ const OPTION_NAMES = ["fallthrough", "maxAge", "index", "compression"];
 /** Checks the options of `what` (`serveStatic`, say); `extra` names the adapter's own options, checked by it. */
 export function resolveServeOptions(options: ServeOptions, what = "serveStatic", extra: readonly string[] = []): ResolvedServeOptions {
   if (typeof options !== "object" || options === null) {
-    throw new StaticFileError("STATIC_CONFIG", `${what}(files, options): options must be an object such as { fallthrough: false }.`);
+    throw configError(`${what}(files, options): options must be an object such as { fallthrough: false }.`);
   }
-  const known = [...OPTION_NAMES, ...extra];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new StaticFileError("STATIC_CONFIG", `${what} does not know the option \`${key}\`; it takes ${known.map((n) => `\`${n}\``).join(", ")}.`);
-    }
-  }
-  const { fallthrough = true, maxAge = IMMUTABLE_MAX_AGE, index = false } = options;
+  checkOptionNames(options, [...OPTION_NAMES, ...extra], what);
+  const { maxAge = IMMUTABLE_MAX_AGE, index = false } = options;
   if (index !== false) {
-    throw new StaticFileError("STATIC_CONFIG", `${what} never serves directories or index files; option \`index\` can only be false, got ${JSON.stringify(index)}. Add a route for the page instead.`);
+    throw optionError("index", `can only be false, as it never serves directories or index files; got ${show(index)}. Add a route for the page instead.`, undefined, configError, what);
   }
-  if (typeof fallthrough !== "boolean") {
-    throw new StaticFileError("STATIC_CONFIG", `${what} option \`fallthrough\` must be true or false; got ${JSON.stringify(fallthrough)}.`);
-  }
+  const fallthrough = booleanOption("fallthrough", options.fallthrough, true, configError, what);
   if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge < 0) {
-    throw new StaticFileError("STATIC_CONFIG", `${what} option \`maxAge\` must be a number of milliseconds, 0 to one year; got ${JSON.stringify(maxAge)}.`);
+    throw optionError("maxAge", `must be a number of milliseconds, 0 to one year; got ${show(maxAge)}.`, undefined, configError, what);
   }
   return { fallthrough, maxAgeSeconds: Math.floor(Math.min(maxAge, IMMUTABLE_MAX_AGE) / 1000) };
 }

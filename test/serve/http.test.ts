@@ -2,7 +2,7 @@
 import { createServer } from "node:http";
 import { serveStatic } from "../../src/express.js";
 import { close, listen } from "./http-client.js";
-import { testServer } from "./conformance.js";
+import { testServer } from "../conformance/servers.js";
 
 testServer({
   name: "node:http",

@@ -13,8 +13,8 @@ import { collect } from "../../src/collect/index.js";
 import { StaticFiles, type StaticFilesOptions } from "../../src/index.js";
 import { hashBytes } from "../../src/core/hash.js";
 import { removeTempFolders, tempFolder, writeTree } from "../temp-folders.js";
-import { rawRequest, type RawResponse } from "./http-client.js";
-import { ATTEMPTS, CANARY } from "./traversal-attempts.js";
+import { rawRequest, type RawResponse } from "../serve/http-client.js";
+import { ATTEMPTS, CANARY } from "../serve/traversal-attempts.js";
 
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 /** sha1("foo") and sha1("bar") cut to 6: the original tag's test vectors. */

@@ -9,12 +9,12 @@ import Handlebars from "handlebars";
 import { Hono } from "hono";
 import nunjucks from "nunjucks";
 import { expect, test } from "vitest";
-import { registerStatic } from "../../src/handlebars.js";
-import serveStatic from "../../src/hono.js";
-import { StaticFiles } from "../../src/index.js";
-import { useStatic } from "../../src/nunjucks.js";
-import { FOO, IMMUTABLE, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance.js";
-import { close, rawRequest } from "./http-client.js";
+import { registerStatic } from "../src/handlebars.js";
+import serveStatic from "../src/hono.js";
+import { StaticFiles } from "../src/index.js";
+import { useStatic } from "../src/nunjucks.js";
+import { FOO, IMMUTABLE, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance/servers.js";
+import { close, rawRequest } from "./serve/http-client.js";
 
 type App = Hono<{ Bindings: HttpBindings }>;
 

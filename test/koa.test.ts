@@ -9,12 +9,13 @@ import Koa from "koa";
 import mount from "koa-mount";
 import nunjucks from "nunjucks";
 import { expect, test } from "vitest";
-import { registerStatic } from "../../src/handlebars.js";
-import { StaticFiles } from "../../src/index.js";
-import serveStatic from "../../src/koa.js";
-import { useStatic } from "../../src/nunjucks.js";
-import { close, listen } from "./http-client.js";
-import { FOO, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance.js";
+import { registerStatic } from "../src/handlebars.js";
+import { StaticFiles } from "../src/index.js";
+import serveStatic from "../src/koa.js";
+import { useStatic } from "../src/nunjucks.js";
+import { close, listen } from "./serve/http-client.js";
+import { FOO, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance/servers.js";
+import { thrown } from "./temp-folders.js";
 
 function appWith(use: (app: Koa) => void): Koa {
   const app = new Koa();
@@ -93,7 +94,16 @@ for (const [name, install] of [
 
       test("a bad prefix or option is STATIC_CONFIG", () => {
         expect(() => serveStatic({ roots: ["."] }, { prefix: "static" })).toThrow(expect.objectContaining({ code: "STATIC_CONFIG", message: expect.stringContaining('"/static"') }));
-        expect(() => serveStatic({ roots: ["."] }, { root: "x" } as never)).toThrow(/does not know the option `root`; it takes .*`prefix`/);
+        expect(() => serveStatic({ roots: ["."] }, { root: "x" } as never)).toThrow(/^Unknown static-hash\/koa serveStatic option `root`; the options are fallthrough, maxAge, index, compression, prefix\.$/);
+      });
+
+      test("options go through the core's option checker: did you mean, and a wrongly typed value", () => {
+        expect(thrown(() => serveStatic({ roots: ["."] }, { prefx: "/static" } as never))).toMatchObject({ code: "STATIC_CONFIG", message: "Unknown static-hash/koa serveStatic option `prefx`: did you mean `prefix`?" });
+        expect(thrown(() => serveStatic({ roots: ["."] }, { maxAge: "1y" } as never))).toMatchObject({
+          code: "STATIC_CONFIG",
+          message: 'static-hash/koa serveStatic option `maxAge` must be a number of milliseconds, 0 to one year; got "1y".',
+        });
+        expect(thrown(() => serveStatic({ roots: ["."] }, { fallthrough: "no" } as never)).message).toBe('static-hash/koa serveStatic option `fallthrough` must be true or false; got "no".');
       });
     },
   );

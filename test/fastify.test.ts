@@ -5,12 +5,12 @@ import Fastify from "fastify";
 import Handlebars from "handlebars";
 import nunjucks from "nunjucks";
 import { expect, test } from "vitest";
-import serveStatic, { acceptAbsoluteForm } from "../../src/fastify.js";
-import { registerStatic } from "../../src/handlebars.js";
-import { StaticFiles } from "../../src/index.js";
-import { useStatic } from "../../src/nunjucks.js";
-import { FOO, IMMUTABLE, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance.js";
-import { rawRequest } from "./http-client.js";
+import serveStatic, { acceptAbsoluteForm } from "../src/fastify.js";
+import { registerStatic } from "../src/handlebars.js";
+import { StaticFiles } from "../src/index.js";
+import { useStatic } from "../src/nunjucks.js";
+import { FOO, IMMUTABLE, expectPageLinksImmutableCss, templateFolder, testServer } from "./conformance/servers.js";
+import { rawRequest } from "./serve/http-client.js";
 
 testServer(
   {
