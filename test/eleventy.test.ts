@@ -481,6 +481,19 @@ describe("options", () => {
     const message = await buildFailure(site, { files: new StaticFiles({ roots: [site.root] }) });
     expect(message).toContain("Pass either `files`");
   });
+
+  test("an unknown option names the nearest of the plugin's and StaticFiles' options", async () => {
+    const site = makeSite({ "njk.njk": "x" });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ angel: true }, "Unknown static-hash Eleventy plugin option `angel`: did you mean `angle`?"],
+      [{ rots: [site.root] }, "Unknown static-hash Eleventy plugin option `rots`: did you mean `roots`?"],
+      [
+        { zzz: 1 },
+        "Unknown static-hash Eleventy plugin option `zzz`; the options are angle, files, handlebars, copy, roots, baseUrl, accuracy, algorithm, mode, manifest, cache, keyPrefix, watch, missing, vite.",
+      ],
+    ];
+    for (const [options, message] of cases) expect(await buildFailure(site, { roots: [site.root], ...options } as StaticHashPluginOptions)).toContain(message);
+  });
 });
 
 describe("the built package", () => {

@@ -132,7 +132,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     let variants: readonly string[] = [];
     if (settings.compress.length > 0) {
       const inputs = [...plan.outputs.values()].map(({ name, hex, from }) => ({ name, hex, hashed: name !== from }));
-      const compressed = await target.writeVariants(inputs, settings.compress, new Set(plan.outputs.keys()), (done, total) => onProgress?.({ phase: "compress", done, total }));
+      const compressed = await target.writeVariants(lane, inputs, settings.compress, new Set(plan.outputs.keys()), (done, total) => onProgress?.({ phase: "compress", done, total }));
       variants = compressed.variants;
       stats.variants = compressed.written;
     }

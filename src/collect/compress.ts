@@ -9,8 +9,8 @@
 import { join } from "node:path";
 import { lstat, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { isCompressible, isEffective, VARIANT_SUFFIX, type Encoding } from "../core/compressible.js";
-import { WorkerPool } from "../fs/worker-pool.js";
-import { makeDurable, tempNameFor } from "./write-atomic.js";
+import type { WorkerPool } from "../fs/worker-pool.js";
+import { makeDurable, tempNameFor } from "../fs/atomic-write.js";
 
 export const COLLECT_BROTLI_QUALITY = 11;
 export const COLLECT_GZIP_LEVEL = 9;
@@ -66,6 +66,7 @@ export async function compressOutputs(
   outputs: readonly CompressInput[],
   encodings: readonly Encoding[],
   outputNames: ReadonlySet<string>,
+  pool: WorkerPool,
   onProgress?: (done: number, total: number) => void,
 ): Promise<CompressResult> {
   const groups = new Map<string, ContentGroup>();
@@ -101,21 +102,15 @@ export async function compressOutputs(
   work.sort((a, b) => b.size - a.size);
   const present = (group: ContentGroup, encoding: Encoding) => group.members.find((member) => group.upToDate[encoding].has(member.name));
   const jobs = work.map((group) => ({ path: group.members[0].path, codings: encodings.filter((encoding) => !present(group, encoding)) }));
-  const pool = new WorkerPool();
   pool.grow(Math.min(work.length - 1, Math.floor(work.reduce((sum, group) => sum + group.size, 0) / BYTES_PER_THREAD)));
   let reported = 0;
   const report = (done: number) => {
     if (done > reported) onProgress?.((reported = done), work.length);
   };
-  let results;
-  try {
-    ({ results } = await pool.run(
-      { kind: "compress", brotliQuality: COLLECT_BROTLI_QUALITY, gzipLevel: COLLECT_GZIP_LEVEL, jobs },
-      { onJob: () => report(pool.completed()) },
-    ));
-  } finally {
-    void pool.stop();
-  }
+  const { results } = await pool.run(
+    { kind: "compress", brotliQuality: COLLECT_BROTLI_QUALITY, gzipLevel: COLLECT_GZIP_LEVEL, jobs },
+    { onJob: () => report(pool.completed()) },
+  );
   for (const [index, result] of results) {
     if ("code" in result) throw Object.assign(new Error(result.message), { code: result.code });
     const group = work[index];

@@ -193,9 +193,15 @@ export class FolderTarget implements CollectTarget {
     await makeDurable(this.out, [], this.#folders);
   }
 
-  async writeVariants(inputs: readonly CompressInput[], encodings: readonly Encoding[], outputNames: ReadonlySet<string>, onProgress: (done: number, total: number) => void): Promise<CompressResult> {
+  async writeVariants(
+    lane: WorkLane,
+    inputs: readonly CompressInput[],
+    encodings: readonly Encoding[],
+    outputNames: ReadonlySet<string>,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<CompressResult> {
     try {
-      return await compressOutputs(this.out, inputs, encodings, outputNames, onProgress);
+      return await compressOutputs(this.out, inputs, encodings, outputNames, lane.pool, onProgress);
     } catch (error) {
       throw new TargetError(this.out, error);
     }

@@ -22,10 +22,11 @@ export interface LaneShare {
  * jobs with the main thread, which takes its share in one go (collect is no server).
  */
 export class WorkLane {
-  readonly #pool = new WorkerPool();
+  /** The threads themselves, for work that is not a lane task (compression grows and uses the same pool). */
+  readonly pool = new WorkerPool();
 
   constructor(useWorker: boolean) {
-    if (useWorker) this.#pool.grow(Infinity);
+    if (useWorker) this.pool.grow(Infinity);
   }
 
   /**
@@ -33,17 +34,17 @@ export class WorkLane {
    * returns false (it failed), the task stops. `onJob` follows each job of the main thread.
    */
   async run(task: LaneTask, first?: () => boolean, onJob?: () => void): Promise<LaneShare> {
-    const { results, failure } = await this.#pool.run(task, { first, onJob });
+    const { results, failure } = await this.pool.run(task, { first, onJob });
     return { digests: results as [number, DigestResult][], failure };
   }
 
   /** Jobs of the current (or last) task done so far, on every thread. */
   completed(): number {
-    return this.#pool.completed();
+    return this.pool.completed();
   }
 
   /** Ends the threads; they exit in the background. */
   stop(): void {
-    void this.#pool.stop();
+    void this.pool.stop();
   }
 }

@@ -64,7 +64,7 @@ export interface CollectTarget {
   /** Makes every staged output durable, then puts each under its name. */
   commit(lane: WorkLane): Promise<void>;
   /** Writes compressed variants of outputs now in place (`--compress`); see `compressOutputs`. */
-  writeVariants(inputs: readonly CompressInput[], encodings: readonly Encoding[], outputNames: ReadonlySet<string>, onProgress: (done: number, total: number) => void): Promise<CompressResult>;
+  writeVariants(lane: WorkLane, inputs: readonly CompressInput[], encodings: readonly Encoding[], outputNames: ReadonlySet<string>, onProgress: (done: number, total: number) => void): Promise<CompressResult>;
   /** Writes the manifest, last and atomically; false when the one there already held this text. */
   writeManifest(name: string, text: string): Promise<boolean>;
   /** `--clear`: removes every file of the destination not in `keep`; returns how many. */

@@ -3,7 +3,9 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { StaticFileError } from "./errors.js";
-import { digestFile, FILE_GONE, INTEGRITY_ALGORITHMS, sameSignature, signatureOf, type FileDigests, type FileSignature } from "./hash.js";
+import { INTEGRITY_ALGORITHMS } from "./hash.js";
+import { digestFile, type FileDigests } from "../fs/digest.js";
+import { FILE_GONE, sameSignature, signatureOf, type FileSignature } from "../fs/signature.js";
 import { appendQueryAndFragment, encodePath, type ParsedName } from "./names.js";
 import { DEFAULT_CACHE_MAX, type ResolvedOptions } from "./options.js";
 

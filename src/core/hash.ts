@@ -9,10 +9,6 @@ export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 export const INTEGRITY_ALGORITHMS = ["sha256", "sha384", "sha512"] as const;
 export type IntegrityAlgorithm = (typeof INTEGRITY_ALGORITHMS)[number];
 
-// Reading files (digest with retry, signatures, "file gone" codes) lives in src/fs; the core's names for it stay here.
-export { CHUNK_SIZE, digestFile, type FileDigests } from "../fs/digest.js";
-export { FILE_GONE, sameSignature, sameStats, signatureOf, signatureReadAt, type FileSignature } from "../fs/signature.js";
-
 /** Lowercase hex digest of a file's bytes. */
 export function hashFile(file: string, algorithm: HashAlgorithm = "sha1"): string {
   return digestFile(file, [algorithm]).digests.get(algorithm)!.toString("hex");

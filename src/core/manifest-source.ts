@@ -2,7 +2,8 @@
 import { statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CacheEntry, FileEntries, Lookup } from "./file-entries.js";
-import { sameSignature, signatureOf, type IntegrityAlgorithm } from "./hash.js";
+import type { IntegrityAlgorithm } from "./hash.js";
+import { sameSignature, signatureOf } from "../fs/signature.js";
 import { readManifest, storedName, type Manifest } from "./manifest.js";
 import type { NameSource } from "./name-source.js";
 import { appendQueryAndFragment, encodePath, withQueryHash, type ParsedName } from "./names.js";

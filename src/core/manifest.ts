@@ -2,7 +2,8 @@
 // writing, and what a stored value (`css/app.css?4e1243` or `css/app.4e1243.css`) means.
 import { readFileSync, statSync } from "node:fs";
 import { StaticFileError } from "./errors.js";
-import { hashBytes, signatureReadAt, type FileSignature, type HashAlgorithm } from "./hash.js";
+import { hashBytes, type HashAlgorithm } from "./hash.js";
+import { signatureReadAt, type FileSignature } from "../fs/signature.js";
 import { hashInQuery, parseName, splitExtension } from "./names.js";
 
 /** The manifest's file name, as Django names it. */

@@ -1,6 +1,7 @@
 import { StaticFileError } from "./errors.js";
 import { FileEntries, type Lookup } from "./file-entries.js";
-import { INTEGRITY_ALGORITHMS, sameSignature, sameStats, type IntegrityAlgorithm } from "./hash.js";
+import { INTEGRITY_ALGORITHMS, type IntegrityAlgorithm } from "./hash.js";
+import { sameSignature, sameStats } from "../fs/signature.js";
 import { storedName, type Manifest, type StoredName } from "./manifest.js";
 import { ManifestSource } from "./manifest-source.js";
 import type { NameSource } from "./name-source.js";

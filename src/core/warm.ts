@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { walkRoots } from "../fs/walk.js";
 import { WorkerPool } from "../fs/worker-pool.js";
 import { StaticFileError } from "./errors.js";
-import { FILE_GONE, type FileDigests } from "./hash.js";
+import type { FileDigests } from "../fs/digest.js";
+import { FILE_GONE } from "../fs/signature.js";
 import { parseName } from "./names.js";
 
 /** A file to hash for a name: the file in the first root that has the name. */

@@ -2,7 +2,7 @@ import type { Stats } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { StaticFileError } from "../core/errors.js";
-import { signatureOf } from "../core/hash.js";
+import { signatureOf } from "../fs/signature.js";
 import { MANIFEST_NAME, parseManifest } from "../core/manifest.js";
 import { PublishError } from "./errors.js";
 import { contentTypeOf, IMMUTABLE, REVALIDATE } from "./object-headers.js";

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import { LRUCache } from "lru-cache";
+import { checkOptionNames } from "../core/check-options.js";
 import { StaticFileError } from "../core/errors.js";
 import { isEffective, type Encoding } from "../core/compressible.js";
 
@@ -130,9 +131,7 @@ export function resolveCompressionOption(option: CompressionOption): { maxBytes:
   if (typeof option !== "object" || option === null || Array.isArray(option)) {
     throw new StaticFileError("STATIC_CONFIG", `serveStatic option \`compression\` must be false, true or { maxBytes }; got ${JSON.stringify(option)}.`);
   }
-  for (const key of Object.keys(option)) {
-    if (key !== "maxBytes") throw new StaticFileError("STATIC_CONFIG", `serveStatic option \`compression\` does not know \`${key}\`; it takes only \`maxBytes\`.`);
-  }
+  checkOptionNames(option, ["maxBytes"], "serveStatic `compression`");
   const { maxBytes = DEFAULT_MAX_BYTES } = option;
   if (typeof maxBytes !== "number" || !Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new StaticFileError("STATIC_CONFIG", `serveStatic option \`compression.maxBytes\` must be a positive whole number of bytes (default ${DEFAULT_MAX_BYTES}, 64 MiB; \`compression: false\` turns compression off); got ${JSON.stringify(maxBytes)}.`);

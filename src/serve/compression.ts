@@ -7,7 +7,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { join } from "node:path";
 import { ENCODINGS, isCompressible, VARIANT_SUFFIX, type Encoding } from "../core/compressible.js";
-import { sameSignature, signatureOf } from "../core/hash.js";
+import { sameSignature, signatureOf } from "../fs/signature.js";
 import type { ContentDigest, ContentDigests } from "./content-digest.js";
 import { CompressionCache, resolveCompressionOption, type CompressionOption } from "./compression-cache.js";
 import type { HeaderReader } from "./conditional.js";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { contentType } from "mime-types";
-import { sameSignature, signatureOf } from "../core/hash.js";
+import { sameSignature, signatureOf } from "../fs/signature.js";
 import type { Manifest } from "../core/manifest.js";
 import type { StaticFilesOptions } from "../core/options.js";
 import { StaticFiles, staticFilesFrom } from "../core/static-files.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StaticFiles } from "../../src/index.js";
 import { collect } from "../../src/collect/index.js";
-import { findSourceFiles } from "../../src/collect/find-files.js";
+import { findSourceFiles } from "../../src/fs/walk.js";
 import { collectTree, digest, readTree, tempFolder, writeTree } from "./trees.js";
 
 describe("what is collected", () => {

@@ -3,7 +3,7 @@ import { renameSync, rmSync, utimesSync, writeFileSync, type Stats } from "node:
 import { join } from "node:path";
 import { LRUCache } from "lru-cache";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { signatureReadAt, type FileSignature } from "../../src/core/hash.js";
+import { signatureReadAt, type FileSignature } from "../../src/fs/signature.js";
 import { StaticFiles } from "../../src/index.js";
 import { removeTempFolders, settle, tempRoot } from "../temp-folders.js";
 

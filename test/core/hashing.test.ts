@@ -4,7 +4,8 @@ import { closeSync, createReadStream, ftruncateSync, openSync, readFileSync, wri
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { StaticFiles, type HashAlgorithm } from "../../src/index.js";
-import { digestFile, hashBytes, hashFile, HASH_ALGORITHMS } from "../../src/core/hash.js";
+import { hashBytes, hashFile, HASH_ALGORITHMS } from "../../src/core/hash.js";
+import { digestFile } from "../../src/fs/digest.js";
 import { removeTempFolders, tempFolder, tempRoot } from "../temp-folders.js";
 
 afterAll(removeTempFolders);

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { StaticFiles, StaticFileError } from "../../src/index.js";
 import { hashBytes, integrityOf } from "../../src/core/hash.js";
-import { CHUNK_SIZE } from "../../src/core/hash.js";
+import { CHUNK_SIZE } from "../../src/fs/digest.js";
 import { collect } from "../../src/collect/index.js";
 
 const LONG = Boolean(process.env.STATIC_HASH_LONG_TESTS);

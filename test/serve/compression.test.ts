@@ -287,7 +287,8 @@ describe("serving the roots: compressed once per content, off the request path",
       code: "STATIC_CONFIG",
       message: "serveStatic option `compression.maxBytes` must be a positive whole number of bytes (default 67108864, 64 MiB; `compression: false` turns compression off); got -1.",
     });
-    expect(thrown(() => serveStatic(files, { compression: { level: 5 } as never }))).toMatchObject({ code: "STATIC_CONFIG", message: "serveStatic option `compression` does not know `level`; it takes only `maxBytes`." });
+    expect(thrown(() => serveStatic(files, { compression: { level: 5 } as never }))).toMatchObject({ code: "STATIC_CONFIG", message: "Unknown serveStatic `compression` option `level`; the options are maxBytes." });
+    expect(thrown(() => serveStatic(files, { compression: { maxbytes: 1 } as never }))).toMatchObject({ code: "STATIC_CONFIG", message: "Unknown serveStatic `compression` option `maxbytes`: did you mean `maxBytes`?" });
     expect(thrown(() => serveStatic(files, { compression: "br" as never }))).toMatchObject({ code: "STATIC_CONFIG", message: 'serveStatic option `compression` must be false, true or { maxBytes }; got "br".' });
   });
 });

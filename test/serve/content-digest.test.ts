@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { signatureOf } from "../../src/core/hash.js";
+import { signatureOf } from "../../src/fs/signature.js";
 import { ContentDigests, digestFileAsync } from "../../src/serve/content-digest.js";
 
 let dir: string;
