@@ -53,7 +53,7 @@ describe("Nunjucks", () => {
     expect(error.message).toContain('vite tag: Vite entry "src/nope.js" is not in Vite\'s manifest');
     expect(thrown(() => env().renderString("{% vite %}", {})).message).toContain('The vite tag needs an entry, as in {% vite "src/main.ts" %} or {% vite "src/main.ts", integrity=true %}.');
     expect(thrown(() => env().renderString('{% vite "a", "b" %}', {})).message).toContain("The vite tag takes one entry, got 2");
-    expect(thrown(() => env().renderString('{% vite "src/main.js", nonce="x" %}', {})).message).toContain("viteTags(entry, options) takes only `integrity`; got `nonce`.");
+    expect(thrown(() => env().renderString('{% vite "src/main.js", nonce="x" %}', {})).message).toContain("Unknown viteTags(entry, options) option `nonce`; the only option is `integrity`.");
   });
 });
 
