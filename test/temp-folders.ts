@@ -1,5 +1,5 @@
 // Real temporary folders for the suites: each holds the files a test names, and all are removed after.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -44,4 +44,16 @@ export function thrown(call: () => unknown): Error & { code?: string; asset?: st
 /** Waits until files written before now are older than a file-system timestamp tick, so their stat is trusted. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 150));
+}
+
+/** Every file and link under `dir`, following nothing: name -> content (latin1, so any bytes compare), links as `-> target`. */
+export function folderSnapshot(dir: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    const name = path.slice(dir.length + 1);
+    if (entry.isSymbolicLink()) found[name] = `-> ${readlinkSync(path)}`;
+    else if (entry.isFile()) found[name] = readFileSync(path, "latin1");
+  }
+  return found;
 }

@@ -8,24 +8,12 @@ import { FolderTarget } from "../../src/collect/folder-target.js";
 import { WorkLane } from "../../src/collect/lane-work.js";
 import { LinksInOutput, TargetError, type Output } from "../../src/collect/target.js";
 import { failureProblems } from "../../src/collect/target-failure.js";
-import { removeTempFolders, tempFolder, writeTree } from "../temp-folders.js";
+import { folderSnapshot, removeTempFolders, tempFolder, writeTree } from "../temp-folders.js";
 
 afterEach(removeTempFolders);
 
 const sha1 = (bytes: string | Uint8Array) => createHash("sha1").update(bytes).digest("hex");
 const lane = new WorkLane(false);
-
-/** Every file and link under `folder`, by name, with its content (links as `-> target`). */
-function listing(folder: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  for (const entry of fs.readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    const path = join(entry.parentPath, entry.name);
-    const name = path.slice(folder.length + 1);
-    if (entry.isSymbolicLink()) found[name] = `-> ${fs.readlinkSync(path)}`;
-    else if (entry.isFile()) found[name] = fs.readFileSync(path, "utf8");
-  }
-  return found;
-}
 
 /** The outputs of a site: a copy of `img/a.png` under its name and its hashed name, and a rewritten stylesheet. */
 function site(root: string): Output[] {
@@ -59,9 +47,9 @@ describe("FolderTarget", () => {
     for (const output of site(root)) target.plan(output);
     target.makeRoom();
     expect(await target.stage(lane, () => true, () => undefined)).toBe(true);
-    expect(Object.keys(listing(out)).every((name) => name.endsWith(".static-hash-tmp"))).toBe(true);
+    expect(Object.keys(folderSnapshot(out)).every((name) => name.endsWith(".static-hash-tmp"))).toBe(true);
     await target.commit(lane);
-    expect(listing(out)).toEqual({
+    expect(folderSnapshot(out)).toEqual({
       "img/a.png": "png",
       "img/a.e9d71f.png": "png",
       "css/app.css": "body { background: url(../img/a.e9d71f.png) }",
@@ -79,7 +67,7 @@ describe("FolderTarget", () => {
     const again = await write(out, site(root));
     expect([again.written, again.unchanged, again.pendingWrites]).toEqual([1, 2, 1]);
     expect(fs.statSync(join(out, "img/a.png")).mtimeMs).toBe(before.mtimeMs);
-    expect(listing(out)["css/app.css"]).toBe("body { background: url(../img/a.e9d71f.png) }");
+    expect(folderSnapshot(out)["css/app.css"]).toBe("body { background: url(../img/a.e9d71f.png) }");
   });
 
   test("a symbolic link on the way to an output is refused, never written through", async () => {
@@ -100,14 +88,14 @@ describe("FolderTarget", () => {
     expect(failureProblems(thrown).map(({ code, message }) => [code, message.split(" ")[0]])).toEqual([["LINK_IN_OUTPUT", join(out, "img")]]);
     target.discard();
     expect(fs.readdirSync(elsewhere)).toEqual([]);
-    expect(listing(out)).toEqual({ img: `-> ${elsewhere}` });
+    expect(folderSnapshot(out)).toEqual({ img: `-> ${elsewhere}` });
   });
 
   test("a source changed after it was hashed stops the stage with SOURCE_CHANGED; discard leaves the previous output as it was", async () => {
     const root = writeTree(tempFolder("target-root"), { "img/a.png": "png" });
     const out = join(tempFolder("target-out"), "static");
     await write(out, site(root));
-    const previous = listing(out);
+    const previous = folderSnapshot(out);
     writeTree(root, { "img/a.png": "new", "fresh/b.png": "b" });
     const target = new FolderTarget(out, "sha1");
     const outputs: Output[] = [
@@ -126,7 +114,7 @@ describe("FolderTarget", () => {
       },
     ]);
     target.discard();
-    expect(listing(out)).toEqual(previous);
+    expect(folderSnapshot(out)).toEqual(previous);
     expect(fs.existsSync(join(out, "fresh"))).toBe(false);
   });
 
@@ -136,7 +124,7 @@ describe("FolderTarget", () => {
     expect(await target.writeManifest("staticfiles.json", '{"paths": {}}')).toBe(true);
     expect(await target.writeManifest("staticfiles.json", '{"paths": {}}')).toBe(false);
     expect(await target.writeManifest("staticfiles.json", '{"paths": {"a": "b"}}')).toBe(true);
-    expect(listing(out)).toEqual({ "staticfiles.json": '{"paths": {"a": "b"}}' });
+    expect(folderSnapshot(out)).toEqual({ "staticfiles.json": '{"paths": {"a": "b"}}' });
   });
 
   test("removeOthers keeps the names given, removes the rest and empty folders, and removes a link as a link", async () => {
@@ -145,13 +133,13 @@ describe("FolderTarget", () => {
     fs.symlinkSync(elsewhere, join(out, "linked"));
     const removed = await new FolderTarget(out, "sha1").removeOthers(new Set(["a.css", "b.css"]));
     expect(removed).toBe(2);
-    expect(listing(out)).toEqual({ "a.css": "a", "b.css": "b" });
-    expect(listing(elsewhere)).toEqual({ "keep-me.txt": "mine" });
+    expect(folderSnapshot(out)).toEqual({ "a.css": "a", "b.css": "b" });
+    expect(folderSnapshot(elsewhere)).toEqual({ "keep-me.txt": "mine" });
   });
 
   test("prepare removes temporary files left by a process that died, and nothing else", async () => {
     const out = writeTree(tempFolder("target-out"), { "css/.app.css.999999999-0.static-hash-tmp": "half", "css/app.css": "a" });
     await new FolderTarget(out, "sha1").prepare();
-    expect(listing(out)).toEqual({ "css/app.css": "a" });
+    expect(folderSnapshot(out)).toEqual({ "css/app.css": "a" });
   });
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { collect } from "../../src/collect/index.js";
 import { CLI } from "../collect/trees.js";
-import { removeTempFolders, tempFolder, writeTree } from "../temp-folders.js";
+import { folderSnapshot, removeTempFolders, tempFolder, writeTree } from "../temp-folders.js";
 
 afterEach(removeTempFolders);
 
@@ -17,18 +17,6 @@ const SITE = {
   "img/a.png": "png bytes",
   "js/app.js": "console.log(1);\n",
 };
-
-/** Every file under `dir`, following nothing: name -> bytes (links as `-> target`). */
-function snapshot(dir: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    const path = join(entry.parentPath, entry.name);
-    const name = path.slice(dir.length + 1);
-    if (entry.isSymbolicLink()) found[name] = `-> ${fs.readlinkSync(path)}`;
-    else if (entry.isFile()) found[name] = fs.readFileSync(path, "latin1");
-  }
-  return found;
-}
 
 function runCli(args: string[]) {
   expect(fs.existsSync(CLI), `${CLI} is missing: run npm run build`).toBe(true);
@@ -42,13 +30,13 @@ describe.each(["query", "filename"] as const)("collect --mode %s never writes th
     const out = join(base, "out");
     fs.mkdirSync(out);
     fs.symlinkSync("../src/css", join(out, "css"));
-    const before = snapshot(src);
+    const before = folderSnapshot(src);
     for (let run = 0; run < 2; run++) {
       const result = runCli(["--root", src, "--out", out, "--mode", mode, "--quiet"]);
       expect(result.status, result.stderr).toBe(1);
       expect(result.stderr).toContain(`${join(out, "css")} is a symbolic link`);
       expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-      expect(snapshot(src)).toEqual(before);
+      expect(folderSnapshot(src)).toEqual(before);
     }
     expect(fs.readlinkSync(join(out, "css"))).toBe("../src/css");
     expect(fs.existsSync(join(out, "staticfiles.json"))).toBe(false);
@@ -64,7 +52,7 @@ describe.each(["query", "filename"] as const)("collect --mode %s never writes th
     const result = runCli(["--root", src, "--out", out, "--mode", mode, "--quiet"]);
     expect(result.status, result.stderr).toBe(1);
     expect(result.stderr).toContain(`${join(out, "css")} is a symbolic link`);
-    expect(snapshot(elsewhere)).toEqual({ "keep.txt": "mine" });
+    expect(folderSnapshot(elsewhere)).toEqual({ "keep.txt": "mine" });
   });
 
   test("a link file out/css/app.css -> a file elsewhere is replaced by the copy, the file it pointed at untouched", async () => {
@@ -74,15 +62,15 @@ describe.each(["query", "filename"] as const)("collect --mode %s never writes th
     const out = join(base, "out");
     // A first run, then the outputs swapped for links to files holding the very same bytes.
     expect((await collect({ roots: [src], out, mode })).ok).toBe(true);
-    const clean = snapshot(out);
+    const clean = folderSnapshot(out);
     fs.rmSync(join(out, "css/app.css"));
     fs.symlinkSync(join(victim, "app.css"), join(out, "css/app.css"));
     fs.rmSync(join(out, "img/a.png"));
     fs.symlinkSync(join(victim, "a.png"), join(out, "img/a.png"));
     const result = runCli(["--root", src, "--out", out, "--mode", mode, "--quiet"]);
     expect(result.status, result.stderr).toBe(0);
-    expect(snapshot(out)).toEqual(clean);
-    expect(snapshot(victim)).toEqual({ "app.css": SITE["css/app.css"], "a.png": "png bytes" });
+    expect(folderSnapshot(out)).toEqual(clean);
+    expect(folderSnapshot(victim)).toEqual({ "app.css": SITE["css/app.css"], "a.png": "png bytes" });
   });
 
   test("--clear removes a link to a folder as a link, never what lies behind it", async () => {
@@ -97,7 +85,7 @@ describe.each(["query", "filename"] as const)("collect --mode %s never writes th
     fs.symlinkSync(join(elsewhere, "keep.txt"), join(out, "img/stale.png"));
     const result = runCli(["--root", src, "--out", out, "--mode", mode, "--clear", "--quiet"]);
     expect(result.status, result.stderr).toBe(0);
-    expect(snapshot(elsewhere)).toEqual({ "keep.txt": "mine", "deep/more.txt": "also mine", [stale]: "theirs" });
+    expect(folderSnapshot(elsewhere)).toEqual({ "keep.txt": "mine", "deep/more.txt": "also mine", [stale]: "theirs" });
     expect(fs.existsSync(join(out, "old"))).toBe(false);
     expect(fs.existsSync(join(out, "img/stale.png"))).toBe(false);
   });
